@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const secret = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const sut = loadConfig({ JWT_SECRET: secret });
+    expect(sut).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      sendRateBurst: 60,
+      sendRatePerSec: 5,
+      authRatePerMin: 30,
+      accessTokenTtlSec: 900,
+      corsOrigins: [],
+    });
+  });
+
+  it('names every bad variable', () => {
+    const error = captureError(() =>
+      loadConfig({ JWT_SECRET: secret, PORT: 'abc', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' }),
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+    ]);
+  });
+
+  it('refuses to start in production without JWT_SECRET', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  });
+
+  it('keeps a generated development secret in the data folder', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-config-'));
+    const first = loadConfig({ PARLEY_DATA_DIR: dataDir });
+    const second = loadConfig({ PARLEY_DATA_DIR: dataDir });
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(readFileSync(join(dataDir, 'jwt-secret'), 'utf8')).toBe(first.jwtSecret);
+  });
+
+  it('splits the CORS allowlist', () => {
+    const sut = loadConfig({ JWT_SECRET: secret, CORS_ORIGIN: 'https://a.test, https://b.test' });
+    expect(sut.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+});
+
+function captureError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}

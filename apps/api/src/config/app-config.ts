@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** A bad environment: start-up stops with one line per offending variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+
+const environmentSchema = z.object({
+  NODE_ENV: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['development', 'production', 'test']).default('development'),
+  ),
+  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
+  HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
+  ),
+  JWT_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(32, 'must be at least 32 characters').optional(),
+  ),
+  ACCESS_TOKEN_TTL_SEC: positiveInt(15 * 60),
+  REFRESH_TOKEN_TTL_SEC: positiveInt(30 * 24 * 60 * 60),
+  CORS_ORIGIN: optionalString,
+  PARLEY_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
+  SEND_RATE_BURST: positiveInt(60),
+  SEND_RATE_PER_SEC: positiveInt(5),
+  AUTH_RATE_PER_MIN: positiveInt(30),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+/** The validated configuration of one API node; built once, injected everywhere. */
+export class AppConfig {
+  readonly nodeEnv!: 'development' | 'production' | 'test';
+  readonly port!: number;
+  readonly host!: string;
+  /** Unset: embedded PostgreSQL (PGlite) in `dataDir`. */
+  readonly databaseUrl?: string;
+  readonly databasePoolSize!: number;
+  /** Unset: this node runs alone, without the Redis adapter. */
+  readonly redisUrl?: string;
+  readonly jwtSecret!: string;
+  readonly accessTokenTtlSec!: number;
+  readonly refreshTokenTtlSec!: number;
+  /** Allowed browser origins; empty means same-origin only. */
+  readonly corsOrigins!: string[];
+  readonly dataDir!: string;
+  readonly sendRateBurst!: number;
+  readonly sendRatePerSec!: number;
+  readonly authRatePerMin!: number;
+  readonly logLevel!: string;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+  }
+}
+
+/**
+ * Parses the environment into an {@link AppConfig}, or throws a {@link ConfigError} that names
+ * every bad variable. Without `JWT_SECRET` outside production, a generated secret is kept in
+ * the data folder so tokens survive a restart.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const values = parsed.data;
+  const dataDir = resolve(values.PARLEY_DATA_DIR);
+  if (!values.JWT_SECRET && values.NODE_ENV === 'production') {
+    throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production']);
+  }
+  return new AppConfig({
+    nodeEnv: values.NODE_ENV,
+    port: values.PORT,
+    host: values.HOST,
+    databaseUrl: values.DATABASE_URL,
+    databasePoolSize: values.DATABASE_POOL_SIZE,
+    redisUrl: values.REDIS_URL,
+    jwtSecret: values.JWT_SECRET ?? readOrCreateDevelopmentSecret(dataDir),
+    accessTokenTtlSec: values.ACCESS_TOKEN_TTL_SEC,
+    refreshTokenTtlSec: values.REFRESH_TOKEN_TTL_SEC,
+    corsOrigins: (values.CORS_ORIGIN ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+    dataDir,
+    sendRateBurst: values.SEND_RATE_BURST,
+    sendRatePerSec: values.SEND_RATE_PER_SEC,
+    authRatePerMin: values.AUTH_RATE_PER_MIN,
+    logLevel: values.LOG_LEVEL,
+  });
+}
+
+function readOrCreateDevelopmentSecret(dataDir: string): string {
+  const path = join(dataDir, 'jwt-secret');
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(48).toString('base64url');
+    // 'wx': if another node created it meanwhile, keep theirs.
+    try {
+      writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+      return secret;
+    } catch {
+      return readFileSync(path, 'utf8').trim();
+    }
+  }
+}

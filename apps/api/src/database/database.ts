@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+// Any fixed number: every node takes this lock so that only one migrates at a time.
+const MIGRATION_LOCK_KEY = 7_200_601;
+const PING_TIMEOUT_MS = 2_000;
+
+/** The database of this node: node-postgres with `DATABASE_URL`, embedded PGlite without. */
+export class DatabaseConnection {
+  private constructor(
+    readonly db: Db,
+    readonly kind: 'postgres' | 'pglite',
+    private readonly closeClient: () => Promise<void>,
+  ) {}
+
+  static async open(options: {
+    databaseUrl?: string;
+    poolSize: number;
+    dataDir: string;
+    logger: Logger;
+  }): Promise<DatabaseConnection> {
+    return options.databaseUrl
+      ? DatabaseConnection.openPostgres(options.databaseUrl, options.poolSize, options.logger)
+      : DatabaseConnection.openPglite(options.dataDir);
+  }
+
+  private static async openPostgres(
+    url: string,
+    poolSize: number,
+    logger: Logger,
+  ): Promise<DatabaseConnection> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client losing its server emits here; without a listener it would kill the process.
+    pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
+    const client = await pool.connect();
+    try {
+      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await migrateNodePg(drizzleNodePg({ client }), { migrationsFolder });
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    } finally {
+      client.release();
+    }
+    return new DatabaseConnection(drizzleNodePg({ client: pool, schema }), 'postgres', () =>
+      pool.end(),
+    );
+  }
+
+  private static async openPglite(dataDir: string): Promise<DatabaseConnection> {
+    const directory = join(dataDir, 'pgdata');
+    mkdirSync(directory, { recursive: true });
+    const client = await PGlite.create(directory);
+    const db = drizzlePglite({ client, schema });
+    await migratePglite(db, { migrationsFolder });
+    return new DatabaseConnection(db, 'pglite', () => client.close());
+  }
+
+  /** Runs raw SQL (for statements the query builder cannot express) and returns its rows. */
+  async query<Row>(statement: SQL): Promise<Row[]> {
+    const result = (await this.db.execute(statement)) as unknown as { rows: Row[] };
+    return result.rows;
+  }
+
+  /** Resolves when the database answers within two seconds. */
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database ping timed out')), PING_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.db.execute(sql`select 1`), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.closeClient();
+  }
+}

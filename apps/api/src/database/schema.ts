@@ -1,0 +1,124 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+// Millisecond precision, so a timestamp survives the round trip through a JSON ISO string
+// and can serve as an exact pagination cursor.
+const timestampMs = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+const seqColumn = (name: string) => bigint(name, { mode: 'number' });
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    // Usernames are folded to lower case on input; the check makes the unique index
+    // case-insensitive, and text_pattern_ops lets it serve prefix search too.
+    check('users_username_lower_check', sql`${table.username} = lower(${table.username})`),
+    unique('users_username_key').on(table.username),
+    index('users_username_prefix_idx').on(table.username.op('text_pattern_ops')),
+    index('users_display_name_prefix_idx').on(sql`lower(${table.displayName}) text_pattern_ops`),
+  ],
+);
+
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    familyId: uuid('family_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    revokedAt: timestampMs('revoked_at'),
+    replacedBy: uuid('replaced_by'),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    unique('refresh_tokens_token_hash_key').on(table.tokenHash),
+    index('refresh_tokens_family_idx').on(table.familyId),
+    index('refresh_tokens_user_idx').on(table.userId),
+  ],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    type: text('type', { enum: ['direct', 'group'] }).notNull(),
+    name: text('name'),
+    // "<smaller user id>:<larger user id>" for direct conversations: a pair can never get two.
+    directKey: text('direct_key'),
+    lastSeq: seqColumn('last_seq').notNull().default(0),
+    lastMessageAt: timestampMs('last_message_at'),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+    updatedAt: timestampMs('updated_at').notNull().defaultNow(),
+  },
+  (table) => [
+    check('conversations_type_check', sql`${table.type} in ('direct', 'group')`),
+    unique('conversations_direct_key_key').on(table.directKey),
+  ],
+);
+
+export const conversationMembers = pgTable(
+  'conversation_members',
+  {
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    lastReadSeq: seqColumn('last_read_seq').notNull().default(0),
+    lastDeliveredSeq: seqColumn('last_delivered_seq').notNull().default(0),
+    joinedAt: timestampMs('joined_at').notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.conversationId, table.userId] }),
+    index('conversation_members_user_idx').on(table.userId),
+    check('conversation_members_role_check', sql`${table.role} in ('owner', 'admin', 'member')`),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    // UUID v7, made by the server: time-ordered, so inserts stay at the right edge of the index.
+    id: uuid('id').primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    seq: seqColumn('seq').notNull(),
+    senderId: uuid('sender_id')
+      .notNull()
+      .references(() => users.id),
+    clientMsgId: uuid('client_msg_id').notNull(),
+    content: text('content').notNull(),
+    type: text('type', { enum: ['text'] })
+      .notNull()
+      .default('text'),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    unique('messages_conversation_seq_key').on(table.conversationId, table.seq),
+    unique('messages_sender_client_msg_key').on(table.senderId, table.clientMsgId),
+  ],
+);

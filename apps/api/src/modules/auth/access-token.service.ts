@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { AccessTokenClaims } from '@parley/protocol';
+import { UnauthorizedError } from '../../common/errors.js';
+import { AppConfig } from '../../config/app-config.js';
+import type { AuthContext } from './current-auth.decorator.js';
+
+@Injectable()
+export class AccessTokenService {
+  constructor(
+    private readonly jwtService: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  sign(auth: AuthContext): Promise<string> {
+    return this.jwtService.signAsync(
+      { sid: auth.sessionId },
+      { subject: auth.userId, expiresIn: this.config.accessTokenTtlSec, algorithm: 'HS256' },
+    );
+  }
+
+  /** The claims of a valid, unexpired token; anything else is an UnauthorizedError. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    try {
+      const claims = await this.jwtService.verifyAsync<AccessTokenClaims>(token, {
+        algorithms: ['HS256'],
+      });
+      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
+        throw new Error('token lacks sub or sid');
+      }
+      return claims;
+    } catch {
+      throw new UnauthorizedError('invalid or expired access token');
+    }
+  }
+}

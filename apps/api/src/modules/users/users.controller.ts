@@ -1,0 +1,25 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { userSearchQuerySchema, type User } from '@parley/protocol';
+import type { z } from 'zod';
+import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
+import { UsersService } from './users.service.js';
+
+@Controller('users')
+export class UsersController {
+  constructor(private readonly usersService: UsersService) {}
+
+  @Get('me')
+  me(@CurrentAuth() auth: AuthContext): Promise<User> {
+    return this.usersService.getById(auth.userId);
+  }
+
+  @Get()
+  search(
+    @CurrentAuth() auth: AuthContext,
+    @Query(new ZodValidationPipe(userSearchQuerySchema))
+    query: z.output<typeof userSearchQuerySchema>,
+  ): Promise<User[]> {
+    return this.usersService.search(auth.userId, query.search, query.limit);
+  }
+}

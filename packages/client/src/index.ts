@@ -1,0 +1,2 @@
+export { ParleyApiError, ParleyHttpClient } from './http-client.js';
+export type { ParleyHttpClientOptions } from './http-client.js';

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { registerBodySchema } from './auth.js';
+
+describe('registerBodySchema', () => {
+  it('folds the username to lower case', () => {
+    const sut = registerBodySchema.parse({ username: 'Alice.B-1_', password: 'password1' });
+    expect(sut.username).toBe('alice.b-1_');
+  });
+
+  it.each(['ab', 'a'.repeat(33), 'has space', 'émile', 'a/b'])('rejects username %j', (username) => {
+    expect(registerBodySchema.safeParse({ username, password: 'password1' }).success).toBe(false);
+  });
+
+  it('requires 8-200 password characters', () => {
+    expect(registerBodySchema.safeParse({ username: 'alice', password: 'short' }).success).toBe(
+      false,
+    );
+    expect(
+      registerBodySchema.safeParse({ username: 'alice', password: 'p'.repeat(201) }).success,
+    ).toBe(false);
+  });
+});

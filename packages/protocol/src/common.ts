@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+export const uuidSchema = z.uuid();
+
+/** A conversation `seq` (or a watermark): 0 means "nothing yet". */
+export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Ack error codes of contract section 1. */
+export const ackErrorCodes = [
+  'VALIDATION',
+  'NOT_FOUND',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type AckErrorCode = (typeof ackErrorCodes)[number];
+
+export interface AckError {
+  code: AckErrorCode;
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** Every socket acknowledgement: `{ok: true, ...}` or `{ok: false, error}`. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
+
+/** The REST error body (NestJS's shape). */
+export interface HttpErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}

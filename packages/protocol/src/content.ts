@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+export const MAX_CONTENT_CODE_POINTS = 4000;
+
+// C0 controls except tab (U+0009) and newline (U+000A), DEL, and the C1 controls.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * Normalizes message content the way the server stores it: `\r\n` becomes `\n`,
+ * control characters are removed, and the result is trimmed.
+ * @example normalizeContent(' hi\r\nthere\u0000 ') // 'hi\nthere'
+ */
+export function normalizeContent(raw: string): string {
+  return raw.replace(/\r\n/g, '\n').replace(CONTROL_CHARACTERS, '').trim();
+}
+
+export function countCodePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** Message content: normalized, well-formed UTF-16, 1-4000 code points. */
+export const messageContentSchema = z.string().transform((raw, ctx) => {
+  if (!raw.isWellFormed()) {
+    ctx.addIssue({ code: 'custom', message: 'content contains a lone surrogate' });
+    return z.NEVER;
+  }
+  const content = normalizeContent(raw);
+  const length = countCodePoints(content);
+  if (length < 1 || length > MAX_CONTENT_CODE_POINTS) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `content must be 1-${MAX_CONTENT_CODE_POINTS} characters after trimming`,
+    });
+    return z.NEVER;
+  }
+  return content;
+});

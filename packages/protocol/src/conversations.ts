@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { seqSchema, uuidSchema } from './common.js';
+
+export const conversationTypes = ['direct', 'group'] as const;
+export type ConversationType = (typeof conversationTypes)[number];
+
+export const memberRoles = ['owner', 'admin', 'member'] as const;
+export type MemberRole = (typeof memberRoles)[number];
+
+export const MAX_GROUP_MEMBERS = 1000;
+
+export const conversationNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'name must be 1-100 characters')
+  .max(100, 'name must be 1-100 characters')
+  .regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'name must not contain control characters');
+
+export const createConversationBodySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('direct'), memberId: uuidSchema }),
+  z.object({
+    type: z.literal('group'),
+    name: conversationNameSchema,
+    memberIds: z.array(uuidSchema).max(MAX_GROUP_MEMBERS - 1),
+  }),
+]);
+export type CreateConversationBody = z.input<typeof createConversationBodySchema>;
+
+export const renameConversationBodySchema = z.object({ name: conversationNameSchema });
+export type RenameConversationBody = z.input<typeof renameConversationBodySchema>;
+
+export const addMemberBodySchema = z.object({
+  userId: uuidSchema,
+  role: z.enum(['admin', 'member']).default('member'),
+});
+export type AddMemberBody = z.input<typeof addMemberBodySchema>;
+
+export const conversationListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  before: z.string().min(1).max(100).optional(),
+});
+export type ConversationListQuery = z.input<typeof conversationListQuerySchema>;
+
+export const messageHistoryQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    before: z.coerce.number().pipe(seqSchema).optional(),
+    after: z.coerce.number().pipe(seqSchema).optional(),
+  })
+  .refine((query) => query.before === undefined || query.after === undefined, {
+    message: 'use either before or after, not both',
+  });
+export type MessageHistoryQuery = z.input<typeof messageHistoryQuerySchema>;
+
+export const readBodySchema = z.object({ seq: seqSchema });
+export type ReadBody = z.input<typeof readBodySchema>;
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  clientMsgId: string;
+  content: string;
+  type: 'text';
+  createdAt: string;
+}
+
+export interface ConversationMember {
+  userId: string;
+  username: string;
+  displayName: string;
+  role: MemberRole;
+}
+
+export interface Conversation {
+  id: string;
+  type: ConversationType;
+  name: string | null;
+  members: ConversationMember[];
+  lastMessage: Message | null;
+  lastSeq: number;
+  unreadCount: number;
+  lastReadSeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationPage {
+  conversations: Conversation[];
+  nextCursor: string | null;
+}
+
+export interface MessagePage {
+  messages: Message[];
+  hasMore: boolean;
+}
+
+export interface ReadResult {
+  lastReadSeq: number;
+  unreadCount: number;
+}

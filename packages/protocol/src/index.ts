@@ -1,0 +1,6 @@
+export * from './common.js';
+export * from './content.js';
+export * from './auth.js';
+export * from './users.js';
+export * from './conversations.js';
+export * from './socket.js';
