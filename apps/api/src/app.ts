@@ -16,10 +16,11 @@ const webAppFolder = fileURLToPath(new URL('../../web/dist', import.meta.url));
 /** Builds one API node from its configuration, ready to `listen`. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const logger = createLogger(config.logLevel);
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, logger),
-    { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false },
-  );
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    bodyParser: false,
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, quietReqLogger: true }));
   app.use(express.json({ limit: BODY_LIMIT }));

@@ -7,9 +7,12 @@ describe('registerBodySchema', () => {
     expect(sut.username).toBe('alice.b-1_');
   });
 
-  it.each(['ab', 'a'.repeat(33), 'has space', 'émile', 'a/b'])('rejects username %j', (username) => {
-    expect(registerBodySchema.safeParse({ username, password: 'password1' }).success).toBe(false);
-  });
+  it.each(['ab', 'a'.repeat(33), 'has space', 'émile', 'a/b'])(
+    'rejects username %j',
+    (username) => {
+      expect(registerBodySchema.safeParse({ username, password: 'password1' }).success).toBe(false);
+    },
+  );
 
   it('requires 8-200 password characters', () => {
     expect(registerBodySchema.safeParse({ username: 'alice', password: 'short' }).success).toBe(

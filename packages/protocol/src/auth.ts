@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { singleLineTextSchema } from './content.js';
 
 /** 3-32 chars of `a-z 0-9 _ . -`; upper-case input is folded to lower case. */
 export const usernameSchema = z
@@ -11,12 +12,7 @@ export const passwordSchema = z
   .min(8, 'password must be 8-200 characters')
   .max(200, 'password must be 8-200 characters');
 
-export const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'displayName must be 1-64 characters')
-  .max(64, 'displayName must be 1-64 characters')
-  .regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'displayName must not contain control characters');
+export const displayNameSchema = singleLineTextSchema('displayName', 64);
 
 export const registerBodySchema = z.object({
   username: usernameSchema,

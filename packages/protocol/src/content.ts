@@ -3,7 +3,24 @@ import { z } from 'zod';
 export const MAX_CONTENT_CODE_POINTS = 4000;
 
 // C0 controls except tab (U+0009) and newline (U+000A), DEL, and the C1 controls.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const ANY_CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/;
+
+/** A trimmed one-line label (a display name, a group name) of 1-`max` characters. */
+export function singleLineTextSchema(field: string, max: number) {
+  const lengthMessage = `${field} must be 1-${max} characters`;
+  return z
+    .string()
+    .trim()
+    .min(1, lengthMessage)
+    .max(max, lengthMessage)
+    .refine(
+      (text) => !ANY_CONTROL_CHARACTER.test(text),
+      `${field} must not contain control characters`,
+    );
+}
 
 /**
  * Normalizes message content the way the server stores it: `\r\n` becomes `\n`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { seqSchema, uuidSchema } from './common.js';
+import { singleLineTextSchema } from './content.js';
 
 export const conversationTypes = ['direct', 'group'] as const;
 export type ConversationType = (typeof conversationTypes)[number];
@@ -9,12 +10,7 @@ export type MemberRole = (typeof memberRoles)[number];
 
 export const MAX_GROUP_MEMBERS = 1000;
 
-export const conversationNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'name must be 1-100 characters')
-  .max(100, 'name must be 1-100 characters')
-  .regex(/^[^\u0000-\u001F\u007F-\u009F]*$/, 'name must not contain control characters');
+export const conversationNameSchema = singleLineTextSchema('name', 100);
 
 export const createConversationBodySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('direct'), memberId: uuidSchema }),

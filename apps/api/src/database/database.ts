@@ -92,7 +92,11 @@ export class DatabaseConnection {
     }
   }
 
+  private closing?: Promise<void>;
+
+  /** Closes the pool or the embedded database; safe to call more than once. */
   close(): Promise<void> {
-    return this.closeClient();
+    this.closing ??= this.closeClient();
+    return this.closing;
   }
 }

@@ -10,7 +10,8 @@ import { RedisConnection } from './redis-connection.js';
     {
       provide: RedisConnection,
       inject: [AppConfig, LOGGER],
-      useFactory: (config: AppConfig, logger: Logger) => RedisConnection.open(config.redisUrl, logger),
+      useFactory: (config: AppConfig, logger: Logger) =>
+        RedisConnection.open(config.redisUrl, logger),
     },
   ],
   exports: [RedisConnection],
