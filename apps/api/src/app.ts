@@ -26,7 +26,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(express.json({ limit: BODY_LIMIT }));
   app.useGlobalFilters(new HttpExceptionFilter(logger));
   app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
-  app.enableShutdownHooks();
   if (existsSync(webAppFolder)) app.useStaticAssets(webAppFolder);
   return app;
 }

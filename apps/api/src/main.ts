@@ -16,8 +16,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
+  const logger = app.get<symbol, Logger>(LOGGER);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen(config.port, config.host);
-  app.get<symbol, Logger>(LOGGER).info({ port: config.port }, 'Parley API listening');
+  logger.info({ port: config.port }, 'Parley API listening');
 }
 
 void main();
