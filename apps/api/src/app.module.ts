@@ -5,9 +5,14 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { ChatModule } from './modules/chat/chat.module.js';
+import { ConversationsModule } from './modules/conversations/conversations.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { MessagesModule } from './modules/messages/messages.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { RedisModule } from './redis/redis.module.js';
 
 @Global()
@@ -20,10 +25,15 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         RedisModule,
+        RealtimeModule,
+        RateLimitModule,
         MetricsModule,
         HealthModule,
         AuthModule,
         UsersModule,
+        ConversationsModule,
+        MessagesModule,
+        ChatModule,
       ],
       providers: [{ provide: LOGGER, useValue: logger }],
       exports: [LOGGER],

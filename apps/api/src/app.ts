@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
+import { ChatIoAdapter } from './modules/chat/chat-io.adapter.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
@@ -25,6 +26,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(pinoHttp({ logger, quietReqLogger: true }));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.useGlobalFilters(new HttpExceptionFilter(logger));
+  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
   app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
   if (existsSync(webAppFolder)) app.useStaticAssets(webAppFolder);
   return app;

@@ -4,6 +4,7 @@ import type { AuthResponse, TokenPair } from '@parley/protocol';
 import { ConflictError, UnauthorizedError } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
 import { isUniqueViolation } from '../../database/postgres-errors.js';
+import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { toUser } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -20,6 +21,7 @@ export class AuthService {
     private readonly refreshTokensRepository: RefreshTokensRepository,
     private readonly accessTokenService: AccessTokenService,
     private readonly passwordHasher: PasswordHasher,
+    private readonly publisher: RealtimePublisher,
   ) {}
 
   async register(input: {
@@ -78,10 +80,15 @@ export class AuthService {
     return { accessToken, refreshToken: successor.token };
   }
 
-  /** Ends the session the refresh token belongs to; an unknown token is already logged out. */
+  /**
+   * Ends the session the refresh token belongs to and disconnects its sockets on every node;
+   * an unknown token is already logged out.
+   */
   async logout(refreshToken: string): Promise<void> {
     const row = await this.refreshTokensRepository.findByHash(hashRefreshToken(refreshToken));
-    if (row) await this.refreshTokensRepository.revokeFamily(row.familyId);
+    if (!row) return;
+    await this.refreshTokensRepository.revokeFamily(row.familyId);
+    this.publisher.disconnectSession(row.familyId);
   }
 
   private async startSession(userId: string): Promise<TokenPair> {

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { ConversationsModule } from '../conversations/conversations.module.js';
+import { MessagesModule } from '../messages/messages.module.js';
+import { ChatGateway } from './chat.gateway.js';
+import { ChatRepository } from './chat.repository.js';
+import { PresenceService } from './presence.service.js';
+
+@Module({
+  imports: [AuthModule, ConversationsModule, MessagesModule],
+  providers: [ChatGateway, ChatRepository, PresenceService],
+})
+export class ChatModule {}

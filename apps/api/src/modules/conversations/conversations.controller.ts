@@ -1,0 +1,93 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  addMemberBodySchema,
+  conversationListQuerySchema,
+  createConversationBodySchema,
+  renameConversationBodySchema,
+  type Conversation,
+  type ConversationPage,
+} from '@parley/protocol';
+import type { Response } from 'express';
+import type { z } from 'zod';
+import { UuidParamPipe } from '../../common/uuid-param.pipe.js';
+import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
+import { ConversationsService } from './conversations.service.js';
+
+const conversationIdPipe = new UuidParamPipe('conversation');
+const userIdPipe = new UuidParamPipe('user');
+
+@Controller('conversations')
+export class ConversationsController {
+  constructor(private readonly conversationsService: ConversationsService) {}
+
+  @Get()
+  list(
+    @CurrentAuth() auth: AuthContext,
+    @Query(new ZodValidationPipe(conversationListQuerySchema))
+    query: z.output<typeof conversationListQuerySchema>,
+  ): Promise<ConversationPage> {
+    return this.conversationsService.list(auth.userId, query);
+  }
+
+  /** 201 for a new conversation; 200 with the existing direct conversation of the pair. */
+  @Post()
+  async create(
+    @CurrentAuth() auth: AuthContext,
+    @Body(new ZodValidationPipe(createConversationBodySchema))
+    body: z.output<typeof createConversationBodySchema>,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Conversation> {
+    const { conversation, created } = await this.conversationsService.create(auth.userId, body);
+    response.status(created ? 201 : 200);
+    return conversation;
+  }
+
+  @Get(':id')
+  get(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+  ): Promise<Conversation> {
+    return this.conversationsService.get(id, auth.userId);
+  }
+
+  @Patch(':id')
+  rename(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+    @Body(new ZodValidationPipe(renameConversationBodySchema))
+    body: z.output<typeof renameConversationBodySchema>,
+  ): Promise<Conversation> {
+    return this.conversationsService.rename(id, auth.userId, body.name);
+  }
+
+  @Post(':id/members')
+  addMember(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+    @Body(new ZodValidationPipe(addMemberBodySchema)) body: z.output<typeof addMemberBodySchema>,
+  ): Promise<Conversation> {
+    return this.conversationsService.addMember(id, auth.userId, body);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  removeMember(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+    @Param('userId', userIdPipe) userId: string,
+  ): Promise<void> {
+    return this.conversationsService.removeMember(id, auth.userId, userId);
+  }
+}

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  AddMemberBody,
+  Conversation,
+  ConversationPage,
+  CreateConversationBody,
+  MemberRole,
+} from '@parley/protocol';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../common/errors.js';
+import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { asSeenBy, toConversation } from './conversation-view.js';
+import {
+  ConversationsRepository,
+  type ConversationCursor,
+  type Membership,
+} from './conversations.repository.js';
+
+const CONVERSATION_NOT_FOUND = 'conversation not found';
+const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
+
+export type CreateConversationInput =
+  { type: 'direct'; memberId: string } | { type: 'group'; name: string; memberIds: string[] };
+
+/** Cursor text: `<updatedAt ISO>` or `<updatedAt ISO>|<id>` (what `nextCursor` returns). */
+function parseCursor(text: string | undefined): ConversationCursor | undefined {
+  if (text === undefined) return undefined;
+  const [updatedAt = '', id] = text.split('|');
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (Number.isNaN(Date.parse(updatedAt)) || (id !== undefined && !uuid.test(id))) {
+    throw new ValidationError('before: not a cursor returned as nextCursor');
+  }
+  return { updatedAt: new Date(updatedAt).toISOString(), id };
+}
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    private readonly conversationsRepository: ConversationsRepository,
+    private readonly publisher: RealtimePublisher,
+  ) {}
+
+  /** The caller's membership; a non-member is told the conversation does not exist. */
+  async requireMembership(conversationId: string, userId: string): Promise<Membership> {
+    const membership = await this.conversationsRepository.findMembership(conversationId, userId);
+    if (!membership) throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    return membership;
+  }
+
+  async list(
+    viewerId: string,
+    query: { limit: number; before?: string },
+  ): Promise<ConversationPage> {
+    const rows = await this.conversationsRepository.listViews(
+      viewerId,
+      query.limit + 1,
+      parseCursor(query.before),
+    );
+    const page = rows.slice(0, query.limit).map(toConversation);
+    const last = page.at(-1);
+    return {
+      conversations: page,
+      nextCursor: rows.length > query.limit && last ? `${last.updatedAt}|${last.id}` : null,
+    };
+  }
+
+  async get(conversationId: string, viewerId: string): Promise<Conversation> {
+    const row = await this.conversationsRepository.findView(conversationId, viewerId);
+    if (!row) throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    return toConversation(row);
+  }
+
+  async create(
+    creatorId: string,
+    input: CreateConversationBody & CreateConversationInput,
+  ): Promise<{ conversation: Conversation; created: boolean }> {
+    if (input.type === 'direct') {
+      if (input.memberId === creatorId) {
+        throw new ValidationError('memberId: a direct conversation needs another person');
+      }
+      await this.requireUsersExist([input.memberId]);
+      const { id, created } = await this.conversationsRepository.findOrCreateDirect(
+        creatorId,
+        input.memberId,
+      );
+      if (created) await this.announceMembershipChange(id, [creatorId, input.memberId]);
+      return { conversation: await this.get(id, creatorId), created };
+    }
+    const memberIds = [...new Set(input.memberIds)].filter((id) => id !== creatorId);
+    await this.requireUsersExist(memberIds);
+    const id = await this.conversationsRepository.createGroup(creatorId, input.name, memberIds);
+    await this.announceMembershipChange(id, [creatorId, ...memberIds]);
+    return { conversation: await this.get(id, creatorId), created: true };
+  }
+
+  async rename(conversationId: string, callerId: string, name: string): Promise<Conversation> {
+    await this.requireGroupManager(conversationId, callerId);
+    await this.conversationsRepository.rename(conversationId, name);
+    await this.announceUpdate(conversationId);
+    return this.get(conversationId, callerId);
+  }
+
+  async addMember(
+    conversationId: string,
+    callerId: string,
+    input: AddMemberBody & { role: 'admin' | 'member' },
+  ): Promise<Conversation> {
+    await this.requireGroupManager(conversationId, callerId);
+    await this.requireUsersExist([input.userId]);
+    const added = await this.conversationsRepository.addMember(
+      conversationId,
+      input.userId,
+      input.role,
+    );
+    if (!added) throw new ConflictError('user is already a member');
+    await this.announceMembershipChange(conversationId, [input.userId]);
+    return this.get(conversationId, callerId);
+  }
+
+  /** Owner/admin removes a member; anyone removes themselves (leaves). */
+  async removeMember(conversationId: string, callerId: string, userId: string): Promise<void> {
+    const caller = await this.requireMembership(conversationId, callerId);
+    if (caller.type === 'direct') {
+      throw new ForbiddenError('members of a direct conversation cannot be removed');
+    }
+    if (userId !== callerId) {
+      if (!MANAGERS.has(caller.role))
+        throw new ForbiddenError('only an owner or admin can remove members');
+      const target = await this.conversationsRepository.findMembership(conversationId, userId);
+      if (!target) throw new NotFoundError('user is not a member');
+      if (caller.role === 'admin' && MANAGERS.has(target.role)) {
+        throw new ForbiddenError('an admin cannot remove an owner or another admin');
+      }
+    }
+    await this.conversationsRepository.removeMember(conversationId, userId);
+    this.publisher.leaveConversation(userId, conversationId);
+    this.publisher.toUser({ userId }, 'conversation:removed', { conversationId });
+    await this.announceUpdate(conversationId);
+  }
+
+  private async requireGroupManager(conversationId: string, callerId: string): Promise<void> {
+    const membership = await this.requireMembership(conversationId, callerId);
+    if (membership.type !== 'group') throw new ForbiddenError('only groups can be changed');
+    if (!MANAGERS.has(membership.role))
+      throw new ForbiddenError('only an owner or admin can do this');
+  }
+
+  private async requireUsersExist(userIds: string[]): Promise<void> {
+    const existing = new Set(await this.conversationsRepository.findExistingUserIds(userIds));
+    const missing = userIds.filter((id) => !existing.has(id));
+    if (missing.length > 0) throw new NotFoundError(`user not found: ${missing.join(', ')}`);
+  }
+
+  /** Moves the new members' sockets into the room, then tells every member. */
+  private async announceMembershipChange(conversationId: string, joinedUserIds: string[]) {
+    this.publisher.joinConversation(joinedUserIds, conversationId);
+    await this.announceUpdate(conversationId);
+  }
+
+  /** Sends `conversation:updated` to each member, with that member's own read state. */
+  private async announceUpdate(conversationId: string): Promise<void> {
+    const members = await this.conversationsRepository.listMembers(conversationId);
+    const viewer = members[0];
+    if (!viewer) return;
+    const row = await this.conversationsRepository.findView(conversationId, viewer.userId);
+    if (!row) return;
+    const conversation = toConversation(row);
+    for (const member of members) {
+      this.publisher.toUser(
+        { userId: member.userId },
+        'conversation:updated',
+        asSeenBy(conversation, member.lastReadSeq),
+      );
+    }
+  }
+}

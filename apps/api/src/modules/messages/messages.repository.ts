@@ -1,0 +1,226 @@
+import { Injectable } from '@nestjs/common';
+import type { Message } from '@parley/protocol';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { DatabaseConnection } from '../../database/database.js';
+import { messages } from '../../database/schema.js';
+
+type MessageRow = typeof messages.$inferSelect;
+
+export const toMessage = (row: MessageRow): Message => ({
+  id: row.id,
+  conversationId: row.conversationId,
+  seq: row.seq,
+  senderId: row.senderId,
+  clientMsgId: row.clientMsgId,
+  content: row.content,
+  type: row.type,
+  createdAt: row.createdAt.toISOString(),
+});
+
+interface RawMessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number | string;
+  sender_id: string;
+  client_msg_id: string;
+  content: string;
+  type: 'text';
+  created_at: Date | string;
+}
+
+const fromRaw = (row: RawMessageRow): Message => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  seq: Number(row.seq),
+  senderId: row.sender_id,
+  clientMsgId: row.client_msg_id,
+  content: row.content,
+  type: row.type,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+export type SendOutcome =
+  { kind: 'created' | 'duplicate'; message: Message } | { kind: 'not_member' };
+
+export interface WatermarkChange {
+  previousReadSeq: number;
+  previousDeliveredSeq: number;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+  lastSeq: number;
+}
+
+export interface SyncRow {
+  conversationId: string;
+  cursorSeq: number | null;
+  message: Message | null;
+}
+
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly database: DatabaseConnection) {}
+
+  /**
+   * The whole send in one statement, one round trip: membership check, idempotency check,
+   * next seq (the conversation row lock orders concurrent senders), insert, and the sender's
+   * watermarks. A concurrent duplicate fails the statement on the (sender, clientMsgId)
+   * constraint, which rolls back its seq too: seq never gets a gap.
+   */
+  async send(input: {
+    id: string;
+    conversationId: string;
+    senderId: string;
+    clientMsgId: string;
+    content: string;
+  }): Promise<SendOutcome> {
+    const rows = await this.database.query<RawMessageRow & { created: boolean }>(sql`
+      with membership as (
+        select 1 from conversation_members
+        where conversation_id = ${input.conversationId} and user_id = ${input.senderId}
+      ), existing as (
+        select * from messages
+        where sender_id = ${input.senderId} and client_msg_id = ${input.clientMsgId}
+      ), next_seq as (
+        update conversations
+        set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
+        where id = ${input.conversationId}
+          and exists (select 1 from membership) and not exists (select 1 from existing)
+        returning id, last_seq
+      ), inserted as (
+        insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
+        select ${input.id}::uuid, id, last_seq, ${input.senderId}::uuid, ${input.clientMsgId}::uuid,
+          ${input.content}::text
+        from next_seq
+        returning *
+      ), sender_watermarks as (
+        update conversation_members
+        set last_read_seq = greatest(last_read_seq, inserted.seq),
+            last_delivered_seq = greatest(last_delivered_seq, inserted.seq)
+        from inserted
+        where conversation_members.conversation_id = inserted.conversation_id
+          and conversation_members.user_id = inserted.sender_id
+      )
+      select true as created, inserted.* from inserted
+      union all
+      select false as created, existing.* from existing`);
+    const [row] = rows;
+    if (!row) return { kind: 'not_member' };
+    return { kind: row.created ? 'created' : 'duplicate', message: fromRaw(row) };
+  }
+
+  async findByClientMsgId(senderId: string, clientMsgId: string): Promise<Message | undefined> {
+    const [row] = await this.database.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.senderId, senderId), eq(messages.clientMsgId, clientMsgId)));
+    return row && toMessage(row);
+  }
+
+  /** Up to `limit` messages before or after a seq (or the latest), ascending by seq. */
+  async page(
+    conversationId: string,
+    position: { before?: number; after?: number },
+    limit: number,
+  ): Promise<Message[]> {
+    const inConversation = eq(messages.conversationId, conversationId);
+    if (position.after !== undefined) {
+      const rows = await this.database.db
+        .select()
+        .from(messages)
+        .where(and(inConversation, gt(messages.seq, position.after)))
+        .orderBy(asc(messages.seq))
+        .limit(limit);
+      return rows.map(toMessage);
+    }
+    const rows = await this.database.db
+      .select()
+      .from(messages)
+      .where(
+        position.before === undefined
+          ? inConversation
+          : and(inConversation, lt(messages.seq, position.before)),
+      )
+      .orderBy(desc(messages.seq))
+      .limit(limit);
+    return rows.reverse().map(toMessage);
+  }
+
+  /**
+   * Moves a member's watermarks forward (never back, never past the last message) in one
+   * statement; undefined when the user is not a member.
+   */
+  async advanceWatermarks(
+    conversationId: string,
+    userId: string,
+    target: { readSeq: number; deliveredSeq: number },
+  ): Promise<WatermarkChange | undefined> {
+    const [row] = await this.database.query<Record<keyof WatermarkChange, number | string>>(sql`
+      with previous as (
+        select m.last_read_seq, m.last_delivered_seq, c.last_seq
+        from conversation_members m join conversations c on c.id = m.conversation_id
+        where m.conversation_id = ${conversationId} and m.user_id = ${userId}
+      ), advanced as (
+        update conversation_members m
+        set last_read_seq = greatest(m.last_read_seq, least(${target.readSeq}::bigint, previous.last_seq)),
+            last_delivered_seq = greatest(
+              m.last_delivered_seq,
+              least(greatest(${target.deliveredSeq}::bigint, ${target.readSeq}::bigint), previous.last_seq))
+        from previous
+        where m.conversation_id = ${conversationId} and m.user_id = ${userId}
+        returning m.last_read_seq, m.last_delivered_seq
+      )
+      select previous.last_read_seq as "previousReadSeq",
+             previous.last_delivered_seq as "previousDeliveredSeq",
+             advanced.last_read_seq as "lastReadSeq",
+             advanced.last_delivered_seq as "lastDeliveredSeq",
+             previous.last_seq as "lastSeq"
+      from previous, advanced`);
+    if (!row) return undefined;
+    return {
+      previousReadSeq: Number(row.previousReadSeq),
+      previousDeliveredSeq: Number(row.previousDeliveredSeq),
+      lastReadSeq: Number(row.lastReadSeq),
+      lastDeliveredSeq: Number(row.lastDeliveredSeq),
+      lastSeq: Number(row.lastSeq),
+    };
+  }
+
+  /**
+   * For every conversation of the user: up to `limit + 1` messages after the client's cursor,
+   * or, where the client gave none, the latest `limit`. One statement for all conversations.
+   */
+  async messagesSince(
+    userId: string,
+    cursors: { conversationId: string; seq: number }[],
+    limit: number,
+  ): Promise<SyncRow[]> {
+    const rows = await this.database.query<
+      Partial<RawMessageRow> & { sync_conversation_id: string; cursor_seq: number | string | null }
+    >(sql`
+      with cursors as (
+        select * from json_to_recordset(${JSON.stringify(cursors)}::json)
+          as cursor_row("conversationId" uuid, seq bigint)
+      ), mine as (
+        select c.id, c.last_seq, cursors.seq as cursor_seq
+        from conversation_members m
+        join conversations c on c.id = m.conversation_id
+        left join cursors on cursors."conversationId" = c.id
+        where m.user_id = ${userId}
+      )
+      select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
+      from mine
+      left join lateral (
+        select * from messages
+        where messages.conversation_id = mine.id
+          and messages.seq > coalesce(mine.cursor_seq, greatest(mine.last_seq - ${limit}, 0))
+        order by messages.seq
+        limit ${limit + 1}
+      ) msg on true
+      order by mine.id, msg.seq`);
+    return rows.map((row) => ({
+      conversationId: row.sync_conversation_id,
+      cursorSeq: row.cursor_seq === null ? null : Number(row.cursor_seq),
+      message: row.id ? fromRaw(row as RawMessageRow) : null,
+    }));
+  }
+}

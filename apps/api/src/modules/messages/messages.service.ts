@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { uuidv7 } from 'uuidv7';
+import type { Message, MessagePage, ReadResult, SyncedConversation } from '@parley/protocol';
+import { NotFoundError, RateLimitedError } from '../../common/errors.js';
+import { isUniqueViolation } from '../../database/postgres-errors.js';
+import { SEND_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
+import type { RateLimiter } from '../../rate-limit/token-bucket.js';
+import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
+import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
+
+const CONVERSATION_NOT_FOUND = 'conversation not found';
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly messagesRepository: MessagesRepository,
+    private readonly conversationsService: ConversationsService,
+    private readonly publisher: RealtimePublisher,
+    @Inject(SEND_RATE_LIMITER) private readonly sendRateLimiter: RateLimiter,
+  ) {}
+
+  /**
+   * Stores a message and, once committed, broadcasts it to the conversation. Sending the same
+   * `clientMsgId` again returns the stored message (whatever the new content) and broadcasts
+   * nothing.
+   */
+  async send(
+    senderId: string,
+    input: { conversationId: string; content: string; clientMsgId: string },
+  ): Promise<Message> {
+    const decision = await this.sendRateLimiter.consume(senderId);
+    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
+    const outcome = await this.storeOnce(senderId, input);
+    if (outcome.kind === 'not_member') throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    if (outcome.kind === 'created') {
+      this.publisher.toConversation(input.conversationId, 'message:new', outcome.message);
+    }
+    return outcome.message;
+  }
+
+  async history(
+    userId: string,
+    conversationId: string,
+    query: { limit: number; before?: number; after?: number },
+  ): Promise<MessagePage> {
+    await this.conversationsService.requireMembership(conversationId, userId);
+    // One extra row tells whether there is more in the paging direction.
+    const rows = await this.messagesRepository.page(conversationId, query, query.limit + 1);
+    const hasMore = rows.length > query.limit;
+    const messages = !hasMore
+      ? rows
+      : query.after !== undefined
+        ? rows.slice(0, -1)
+        : rows.slice(1);
+    return { messages, hasMore };
+  }
+
+  async markDelivered(userId: string, conversationId: string, seq: number): Promise<void> {
+    await this.advance(userId, conversationId, { readSeq: 0, deliveredSeq: seq });
+  }
+
+  /** Moves the read watermark; the reader's other sockets (not `originSocketId`) hear of it. */
+  async markRead(
+    userId: string,
+    conversationId: string,
+    seq: number,
+    originSocketId?: string,
+  ): Promise<ReadResult> {
+    const change = await this.advance(userId, conversationId, { readSeq: seq, deliveredSeq: seq });
+    const result = {
+      lastReadSeq: change.lastReadSeq,
+      unreadCount: Math.max(0, change.lastSeq - change.lastReadSeq),
+    };
+    if (change.lastReadSeq !== change.previousReadSeq) {
+      this.publisher.toUser({ userId, exceptSocketId: originSocketId }, 'unread:update', {
+        conversationId,
+        ...result,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Everything after each cursor, oldest first, for every conversation of the user;
+   * conversations the client did not list come with their latest messages, and listed ones the
+   * user no longer belongs to come back as `removed`.
+   */
+  async sync(
+    userId: string,
+    input: { cursors: { conversationId: string; seq: number }[]; limit: number },
+  ): Promise<{ conversations: SyncedConversation[]; removed: string[] }> {
+    const cursorByConversation = new Map<string, number>();
+    for (const cursor of input.cursors) {
+      const known = cursorByConversation.get(cursor.conversationId);
+      // A conversation listed twice: the lower cursor, so nothing is skipped.
+      cursorByConversation.set(cursor.conversationId, Math.min(known ?? cursor.seq, cursor.seq));
+    }
+    const cursors = [...cursorByConversation].map(([conversationId, seq]) => ({
+      conversationId,
+      seq,
+    }));
+    const rows = await this.messagesRepository.messagesSince(userId, cursors, input.limit);
+
+    const byConversation = new Map<string, SyncedConversation>();
+    for (const row of rows) {
+      let synced = byConversation.get(row.conversationId);
+      if (!synced) {
+        synced = { conversationId: row.conversationId, messages: [], hasMore: false };
+        byConversation.set(row.conversationId, synced);
+      }
+      if (!row.message) continue;
+      if (synced.messages.length === input.limit) synced.hasMore = true;
+      else synced.messages.push(row.message);
+    }
+    const removed = cursors
+      .map((cursor) => cursor.conversationId)
+      .filter((conversationId) => !byConversation.has(conversationId));
+    return { conversations: [...byConversation.values()], removed };
+  }
+
+  private async storeOnce(
+    senderId: string,
+    input: { conversationId: string; content: string; clientMsgId: string },
+  ) {
+    try {
+      return await this.messagesRepository.send({ id: uuidv7(), senderId, ...input });
+    } catch (error) {
+      // A concurrent send with the same clientMsgId won the race: answer with its message.
+      if (!isUniqueViolation(error, 'messages_sender_client_msg_key')) throw error;
+      const message = await this.messagesRepository.findByClientMsgId(senderId, input.clientMsgId);
+      if (!message) throw error;
+      return { kind: 'duplicate' as const, message };
+    }
+  }
+
+  private async advance(
+    userId: string,
+    conversationId: string,
+    target: { readSeq: number; deliveredSeq: number },
+  ): Promise<WatermarkChange> {
+    const change = await this.messagesRepository.advanceWatermarks(conversationId, userId, target);
+    if (!change) throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    const moved =
+      change.lastReadSeq !== change.previousReadSeq ||
+      change.lastDeliveredSeq !== change.previousDeliveredSeq;
+    if (moved) {
+      this.publisher.toConversation(conversationId, 'receipt:update', {
+        conversationId,
+        userId,
+        deliveredSeq: change.lastDeliveredSeq,
+        readSeq: change.lastReadSeq,
+      });
+    }
+    return change;
+  }
+}
