@@ -9,6 +9,7 @@ import { ChatIoAdapter } from './modules/chat/chat-io.adapter.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
 import type { AppConfig } from './config/app-config.js';
+import { RedisConnection } from './redis/redis-connection.js';
 
 /** The contract's body limit: larger request bodies are answered 413. */
 const BODY_LIMIT = '64kb';
@@ -26,7 +27,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.use(pinoHttp({ logger, quietReqLogger: true }));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.useGlobalFilters(new HttpExceptionFilter(logger));
-  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
+  const ioAdapter = new ChatIoAdapter(app, config, app.get(RedisConnection), logger);
+  await ioAdapter.connectToRedis();
+  app.useWebSocketAdapter(ioAdapter);
   app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
   if (existsSync(webAppFolder)) app.useStaticAssets(webAppFolder);
   return app;

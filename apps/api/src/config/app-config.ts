@@ -49,6 +49,7 @@ const environmentSchema = z.object({
   SEND_RATE_BURST: positiveInt(60),
   SEND_RATE_PER_SEC: positiveInt(5),
   AUTH_RATE_PER_MIN: positiveInt(30),
+  PRESENCE_TTL_SEC: positiveInt(15),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -74,6 +75,8 @@ export class AppConfig {
   readonly sendRateBurst!: number;
   readonly sendRatePerSec!: number;
   readonly authRatePerMin!: number;
+  /** How long a crashed node's users stay "online" at most (its heartbeat's time to live). */
+  readonly presenceTtlSec!: number;
   readonly logLevel!: string;
 
   constructor(values: AppConfig) {
@@ -116,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sendRateBurst: values.SEND_RATE_BURST,
     sendRatePerSec: values.SEND_RATE_PER_SEC,
     authRatePerMin: values.AUTH_RATE_PER_MIN,
+    presenceTtlSec: values.PRESENCE_TTL_SEC,
     logLevel: values.LOG_LEVEL,
   });
 }

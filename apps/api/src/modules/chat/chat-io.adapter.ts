@@ -1,27 +1,53 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config.js';
+import type { RedisConnection } from '../../redis/redis-connection.js';
 
 /** The contract's frame limit: a larger frame closes that socket, as Socket.IO does. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+const REDIS_READY_TIMEOUT_MS = 5_000;
 
 /**
- * Creates the Socket.IO server with the contract's limits. WebSocket upgrades are not covered
- * by CORS, so the handshake checks `Origin` against the same allowlist itself.
+ * Creates the Socket.IO server with the contract's limits and, with `REDIS_URL`, the Redis
+ * adapter that joins the nodes. WebSocket upgrades are not covered by CORS, so the handshake
+ * checks `Origin` against the same allowlist itself.
  */
 export class ChatIoAdapter extends IoAdapter {
+  private pubClient?: Redis;
+  private subClient?: Redis;
+
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
+    private readonly redis: RedisConnection,
+    private readonly logger: Logger,
   ) {
     super(app);
   }
 
+  /** Connects the adapter's Redis clients before the server exists (as NestJS's sample does). */
+  async connectToRedis(): Promise<void> {
+    if (!this.redis.client) return;
+    // No offline queue: a publish during an outage fails at once instead of arriving late;
+    // clients catch up through `resync` -> `sync` anyway.
+    this.pubClient = this.redis.client.duplicate({ enableOfflineQueue: false });
+    // ioredis restores subscriptions after a reconnect (node-redis did not: socket.io#4845).
+    this.subClient = this.redis.client.duplicate();
+    for (const client of [this.pubClient, this.subClient]) {
+      client.on('error', (error) => this.logger.warn({ err: error }, 'redis pub/sub error'));
+    }
+    swallowPublishFailures(this.pubClient, this.logger);
+    await Promise.all([this.pubClient, this.subClient].map(waitUntilReady));
+  }
+
   override createIOServer(port: number, options?: ServerOptions): Server {
     const origins = this.config.corsOrigins;
-    return super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: MAX_FRAME_BYTES,
       cors: { origin: origins.length > 0 ? origins : false },
@@ -30,7 +56,68 @@ export class ChatIoAdapter extends IoAdapter {
         callback: (error: string | null, ok: boolean) => void,
       ) => callback(null, isOriginAllowed(request, origins)),
     }) as Server;
+    if (this.pubClient && this.subClient) {
+      server.adapter(createAdapter(this.pubClient, this.subClient, { requestsTimeout: 3_000 }));
+      this.resyncAfterOutage(server, this.subClient);
+    }
+    return server;
   }
+
+  override async close(server: Server): Promise<void> {
+    await super.close(server);
+    await Promise.all(
+      [this.pubClient, this.subClient].map((client) =>
+        client?.quit().catch(() => client.disconnect()),
+      ),
+    );
+  }
+
+  /**
+   * While the subscriber was away, broadcasts from other nodes were lost to this node's sockets:
+   * once it is back (and resubscribed), every local socket is told to `sync`.
+   */
+  private resyncAfterOutage(server: Server, subClient: Redis): void {
+    let lost = false;
+    subClient.on('close', () => {
+      lost = true;
+    });
+    subClient.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      // A PING answers after the resubscribe commands sent before it: then nothing is missed.
+      subClient.ping().then(
+        () => {
+          this.logger.info('redis is back: asking local sockets to resync');
+          server.local.emit('resync', {});
+        },
+        (error: unknown) => this.logger.warn({ err: error }, 'redis ping after recovery failed'),
+      );
+    });
+  }
+}
+
+/** The adapter does not await its publishes: a rejection would be unhandled and kill the node. */
+function swallowPublishFailures(client: Redis, logger: Logger): void {
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
+  (client as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (
+    ...args: unknown[]
+  ) =>
+    publish(...args).catch((error: unknown) => {
+      logger.debug({ err: error }, 'redis publish failed');
+      return 0;
+    });
+}
+
+function waitUntilReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    // Redis may be down at start-up: the node starts degraded and the client keeps retrying.
+    const timer = setTimeout(resolve, REDIS_READY_TIMEOUT_MS);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** No Origin (not a browser), an allowlisted origin, or the page's own origin. */

@@ -1,4 +1,4 @@
-import { Inject } from '@nestjs/common';
+import { Inject, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import {
   conversationRoom,
@@ -48,6 +48,8 @@ type AckReply = (response: Ack<object>) => void;
 
 // setTimeout cannot wait longer than this; a token living longer is re-checked then.
 const MAX_TIMER_MS = 2_147_483_647;
+// How long shutdown waits for queued events before it disconnects the sockets anyway.
+const DRAIN_TIMEOUT_MS = 10_000;
 
 function parsePayload<T>(schema: ZodType<T>, payload: unknown): T {
   const result = schema.safeParse(payload);
@@ -61,7 +63,15 @@ function parsePayload<T>(schema: ZodType<T>, payload: unknown): T {
  * one after another, in the order sent.
  */
 @WebSocketGateway()
-export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket> {
+export class ChatGateway
+  implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnModuleDestroy
+{
+  private server?: ChatServer;
+  private draining = false;
+  /** The tail of each socket's event queue: what shutdown waits for. */
+  private readonly pendingBySocket = new Map<string, Promise<void>>();
+  private readonly pendingPresence = new Set<Promise<void>>();
+
   constructor(
     private readonly accessTokenService: AccessTokenService,
     private readonly chatRepository: ChatRepository,
@@ -74,7 +84,11 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   ) {}
 
   afterInit(server: ChatServer): void {
+    this.server = server;
     this.publisher.attach(server);
+    this.presenceService.onWentOfflineElsewhere((userIds) => {
+      this.track(this.announceOffline(userIds));
+    });
     // Nest guards do not run on the handshake (nestjs/nest#882): authenticate in middleware,
     // so a refused client gets `connect_error` "unauthorized" instead of a silent disconnect.
     server.use((socket, next) => {
@@ -94,15 +108,39 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     const { userId } = socket.data;
     this.bindCommands(socket);
     this.expireWithToken(socket);
-    if (this.presenceService.socketConnected(userId)) {
-      this.announcePresence(socket, 'online');
-    }
+    const rooms = conversationRoomsOf(socket);
+    this.track(
+      this.presenceService.socketConnected(userId).then((cameOnline) => {
+        if (cameOnline) this.announcePresence(userId, rooms, 'online', socket.id);
+      }),
+    );
     socket.on('disconnecting', () => {
-      if (this.presenceService.socketDisconnected(userId)) this.announcePresence(socket, 'offline');
+      // Rooms are left right after this event: capture them now.
+      const roomsAtDisconnect = conversationRoomsOf(socket);
+      this.track(
+        this.presenceService.socketDisconnected(userId).then((wentOffline) => {
+          if (wentOffline) this.announcePresence(userId, roomsAtDisconnect, 'offline');
+        }),
+      );
     });
   }
 
+  /**
+   * Graceful shutdown: refuse new sockets, let every queued event finish and ack, then
+   * disconnect the sockets so their clients reconnect to another node and sync.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.draining = true;
+    await Promise.race([
+      Promise.allSettled(this.pendingBySocket.values()),
+      new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS)),
+    ]);
+    this.server?.local.disconnectSockets(true);
+    await Promise.allSettled(this.pendingPresence);
+  }
+
   private async authenticate(socket: ChatSocket): Promise<void> {
+    if (this.draining) throw new Error('node is shutting down');
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
     const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
     if (!context.sessionActive) throw new UnauthorizedError('session ended');
@@ -115,7 +153,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     ]);
     // Tell the newcomer who of its peers is already online.
     const now = new Date().toISOString();
-    for (const peerId of this.presenceService.onlineAmong(context.peerIds)) {
+    for (const peerId of await this.presenceService.onlineAmong(context.peerIds)) {
       socket.emit('presence', { userId: peerId, status: 'online', lastSeenAt: now });
     }
   }
@@ -194,18 +232,43 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
       socket.emit('auth:expired', {});
       socket.disconnect(true);
     }, delay);
-    socket.on('disconnect', () => clearTimeout(timer));
+    socket.on('disconnect', () => {
+      clearTimeout(timer);
+      this.pendingBySocket.delete(socket.id);
+    });
   }
 
   /** Presence goes to the rooms of the user's conversations only, never to everyone. */
-  private announcePresence(socket: ChatSocket, status: PresenceEvent['status']): void {
-    const rooms = [...socket.rooms].filter((room) => room.startsWith('conversation:'));
-    if (rooms.length === 0) return;
-    const event: PresenceEvent = {
-      userId: socket.data.userId,
-      status,
-      lastSeenAt: new Date().toISOString(),
-    };
-    socket.to(rooms).emit('presence', event);
+  private announcePresence(
+    userId: string,
+    rooms: string[],
+    status: PresenceEvent['status'],
+    exceptSocketId?: string,
+  ): void {
+    if (!this.server || rooms.length === 0) return;
+    const event: PresenceEvent = { userId, status, lastSeenAt: new Date().toISOString() };
+    const target = this.server.to(rooms);
+    (exceptSocketId ? target.except(exceptSocketId) : target).emit('presence', event);
   }
+
+  /** Users whose node died: tell the peers in each of their conversations. */
+  private async announceOffline(userIds: string[]): Promise<void> {
+    const conversationIdsByUser = await this.chatRepository.findConversationIdsOfUsers(userIds);
+    for (const userId of userIds) {
+      const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
+      this.announcePresence(userId, rooms, 'offline');
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'presence update failed'),
+    );
+    this.pendingPresence.add(tracked);
+    void tracked.finally(() => this.pendingPresence.delete(tracked));
+  }
+}
+
+function conversationRoomsOf(socket: ChatSocket): string[] {
+  return [...socket.rooms].filter((room) => room.startsWith('conversation:'));
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
+import { conversationMembers } from '../../database/schema.js';
 
 export interface SocketContext {
   /** False once the session was logged out (its refresh-token family revoked). */
@@ -43,5 +44,21 @@ export class ChatRepository {
       conversationIds: parseJsonArray(row!.conversation_ids),
       peerIds: parseJsonArray(row!.peer_ids),
     };
+  }
+
+  /** The conversation ids of each of `userIds`. */
+  async findConversationIdsOfUsers(userIds: string[]): Promise<Map<string, string[]>> {
+    const rows = await this.database.db
+      .select({
+        userId: conversationMembers.userId,
+        conversationId: conversationMembers.conversationId,
+      })
+      .from(conversationMembers)
+      .where(inArray(conversationMembers.userId, userIds));
+    const byUser = new Map<string, string[]>();
+    for (const row of rows) {
+      byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.conversationId]);
+    }
+    return byUser;
   }
 }
