@@ -5,6 +5,12 @@ export const uuidSchema = z.uuid();
 /** A conversation `seq` (or a watermark): 0 means "nothing yet". */
 export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** A whole number in a query string: digits only, so '', ' ', '1e1' and '0x1' are refused. */
+export const queryIntegerSchema = z
+  .string()
+  .regex(/^\d{1,15}$/, 'expected a whole number')
+  .transform(Number);
+
 /** Ack error codes of contract section 1. */
 export const ackErrorCodes = [
   'VALIDATION',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seqSchema, uuidSchema } from './common.js';
+import { queryIntegerSchema, seqSchema, uuidSchema } from './common.js';
 import { singleLineTextSchema } from './content.js';
 
 export const conversationTypes = ['direct', 'group'] as const;
@@ -32,16 +32,16 @@ export const addMemberBodySchema = z.object({
 export type AddMemberBody = z.input<typeof addMemberBodySchema>;
 
 export const conversationListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: queryIntegerSchema.pipe(z.number().min(1).max(100)).default(50),
   before: z.string().min(1).max(100).optional(),
 });
 export type ConversationListQuery = z.input<typeof conversationListQuerySchema>;
 
 export const messageHistoryQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    before: z.coerce.number().pipe(seqSchema).optional(),
-    after: z.coerce.number().pipe(seqSchema).optional(),
+    limit: queryIntegerSchema.pipe(z.number().min(1).max(100)).default(50),
+    before: queryIntegerSchema.pipe(seqSchema).optional(),
+    after: queryIntegerSchema.pipe(seqSchema).optional(),
   })
   .refine((query) => query.before === undefined || query.after === undefined, {
     message: 'use either before or after, not both',

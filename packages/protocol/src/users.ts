@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { queryIntegerSchema } from './common.js';
 
 export const userSearchQuerySchema = z.object({
   search: z.string().max(64).toLowerCase().default(''),
-  limit: z.coerce.number().int().min(1).max(50).default(20),
+  limit: queryIntegerSchema.pipe(z.number().min(1).max(50)).default(20),
 });
 export type UserSearchQuery = z.input<typeof userSearchQuerySchema>;
