@@ -1,7 +1,13 @@
 import type {
+  AddMemberBody,
   AuthResponse,
+  Conversation,
+  ConversationPage,
+  CreateConversationBody,
   HttpErrorBody,
   LoginBody,
+  MessagePage,
+  ReadResult,
   RegisterBody,
   TokenPair,
   User,
@@ -23,9 +29,25 @@ export interface ParleyHttpClientOptions {
   baseUrl: string;
   /** Returns the current access token for authenticated routes. */
   getAccessToken?: () => string | null;
+  /**
+   * Called when an authenticated route answers 401; returns an access token to retry the
+   * request with once (see `ParleySession.freshAccessToken`).
+   */
+  refreshAccessToken?: (rejectedToken: string) => Promise<string>;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
 }
+
+/** A page of conversations: `before` is the `nextCursor` of the previous page. */
+export type ConversationPageQuery = { limit?: number; before?: string };
+
+/**
+ * A page of history: the latest messages (`{}`), the ones before a seq (`{before}`), or the ones
+ * after a seq (`{after}`), ascending by seq.
+ */
+export type MessageHistoryQuery =
+  | { limit?: number; before?: number; after?: never }
+  | { limit?: number; after?: number; before?: never };
 
 /**
  * Typed wrapper over the REST routes of the wire contract.
@@ -41,19 +63,19 @@ export class ParleyHttpClient {
   }
 
   register(body: RegisterBody): Promise<AuthResponse> {
-    return this.request('POST', '/auth/register', body);
+    return this.request('POST', '/auth/register', body, { authenticated: false });
   }
 
   login(body: LoginBody): Promise<AuthResponse> {
-    return this.request('POST', '/auth/login', body);
+    return this.request('POST', '/auth/login', body, { authenticated: false });
   }
 
   refresh(refreshToken: string): Promise<TokenPair> {
-    return this.request('POST', '/auth/refresh', { refreshToken });
+    return this.request('POST', '/auth/refresh', { refreshToken }, { authenticated: false });
   }
 
   logout(refreshToken: string): Promise<void> {
-    return this.request('POST', '/auth/logout', { refreshToken });
+    return this.request('POST', '/auth/logout', { refreshToken }, { authenticated: false });
   }
 
   me(): Promise<User> {
@@ -65,19 +87,122 @@ export class ParleyHttpClient {
     return this.request('GET', `/users?${query.toString()}`);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * The caller's conversations, newest activity first; pass `nextCursor` as `before` for the
+   * next page.
+   * @example const { conversations, nextCursor } = await http.listConversations({ limit: 20 });
+   */
+  listConversations(query: ConversationPageQuery = {}): Promise<ConversationPage> {
+    return this.request('GET', `/conversations${queryString(query)}`);
+  }
+
+  /**
+   * Opens a direct conversation (the existing one of that pair, if any) or creates a group
+   * owned by the caller.
+   * @example await http.createConversation({ type: 'group', name: 'Team', memberIds: [bobId] });
+   */
+  createConversation(body: CreateConversationBody): Promise<Conversation> {
+    return this.request('POST', '/conversations', body);
+  }
+
+  getConversation(conversationId: string): Promise<Conversation> {
+    return this.request('GET', `/conversations/${encodeURIComponent(conversationId)}`);
+  }
+
+  /** Renames a group; owner or admin only. */
+  renameConversation(conversationId: string, name: string): Promise<Conversation> {
+    return this.request('PATCH', `/conversations/${encodeURIComponent(conversationId)}`, { name });
+  }
+
+  /** Adds a member to a group; owner or admin only. */
+  addMember(conversationId: string, body: AddMemberBody): Promise<Conversation> {
+    return this.request(
+      'POST',
+      `/conversations/${encodeURIComponent(conversationId)}/members`,
+      body,
+    );
+  }
+
+  /** Removes a member (owner or admin), or leaves when `userId` is the caller's own id. */
+  removeMember(conversationId: string, userId: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(userId)}`,
+    );
+  }
+
+  /**
+   * A page of a conversation's messages, ascending by seq.
+   * @example
+   * const latest = await http.getMessages(conversationId);
+   * const older = await http.getMessages(conversationId, { before: latest.messages[0].seq });
+   */
+  getMessages(conversationId: string, query: MessageHistoryQuery = {}): Promise<MessagePage> {
+    return this.request(
+      'GET',
+      `/conversations/${encodeURIComponent(conversationId)}/messages${queryString(query)}`,
+    );
+  }
+
+  /** Moves the caller's read watermark up to `seq` (never backwards). */
+  markRead(conversationId: string, seq: number): Promise<ReadResult> {
+    return this.request('POST', `/conversations/${encodeURIComponent(conversationId)}/read`, {
+      seq,
+    });
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    { authenticated = true }: { authenticated?: boolean } = {},
+  ): Promise<T> {
+    const token = authenticated ? (this.options.getAccessToken?.() ?? null) : null;
+    let response = await this.send(method, path, body, token);
+    if (response.status === 401 && token && this.options.refreshAccessToken) {
+      const freshToken = await this.options.refreshAccessToken(token);
+      response = await this.send(method, path, body, freshToken);
+    }
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    if (!response.ok) throw new ParleyApiError(response.status, errorBody(response, text));
+    return JSON.parse(text) as T;
+  }
+
+  private send(method: string, path: string, body: unknown, token: string | null) {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const token = this.options.getAccessToken?.();
     if (token) headers.authorization = `Bearer ${token}`;
-    const response = await this.fetchFn(new URL(path, this.options.baseUrl), {
+    return this.fetchFn(new URL(path, this.options.baseUrl), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (response.status === 204) return undefined as T;
-    const payload: unknown = await response.json();
-    if (!response.ok) throw new ParleyApiError(response.status, payload as HttpErrorBody);
-    return payload as T;
   }
+}
+
+function queryString(query: Record<string, string | number | undefined>): string {
+  const parameters = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) parameters.set(key, String(value));
+  }
+  const text = parameters.toString();
+  return text ? `?${text}` : '';
+}
+
+/** The contract's error body, or one made up from the status when a proxy answered instead. */
+function errorBody(response: Response, text: string): HttpErrorBody {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && 'message' in parsed) {
+      return parsed as HttpErrorBody;
+    }
+  } catch {
+    // Not JSON: fall through.
+  }
+  return {
+    statusCode: response.status,
+    error: response.statusText,
+    message: text || response.statusText,
+  };
 }

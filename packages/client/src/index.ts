@@ -1,2 +1,13 @@
+export { ParleyClient } from './parley-client.js';
+export type { ConnectionStatus, ParleyClientEvents, ParleyClientOptions } from './parley-client.js';
 export { ParleyApiError, ParleyHttpClient } from './http-client.js';
-export type { ParleyHttpClientOptions } from './http-client.js';
+export type {
+  ConversationPageQuery,
+  MessageHistoryQuery,
+  ParleyHttpClientOptions,
+} from './http-client.js';
+export { ParleySocketError } from './socket-error.js';
+export type { ParleySocketErrorCode } from './socket-error.js';
+export type { OutboxEntry } from './outbox.js';
+export type { SyncCursor } from './message-ledger.js';
+export type { BackoffOptions } from './backoff.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const uuidSchema = z.uuid();
+// Lower-cased: ids name Socket.IO rooms too, and a room name must match exactly.
+export const uuidSchema = z.uuid().toLowerCase();
 
 /** A conversation `seq` (or a watermark): 0 means "nothing yet". */
 export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

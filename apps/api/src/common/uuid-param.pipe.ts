@@ -7,7 +7,8 @@ export class UuidParamPipe implements PipeTransform<string, string> {
   constructor(private readonly resource: string) {}
 
   transform(value: string): string {
-    if (!uuidSchema.safeParse(value).success) throw new NotFoundError(`${this.resource} not found`);
-    return value;
+    const parsed = uuidSchema.safeParse(value);
+    if (!parsed.success) throw new NotFoundError(`${this.resource} not found`);
+    return parsed.data;
   }
 }

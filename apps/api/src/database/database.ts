@@ -48,6 +48,10 @@ export class DatabaseConnection {
       max: poolSize,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      // A connection that goes silent (network drop) must fail the query, not hang the socket's
+      // event queue behind it: every event gets an answer.
+      query_timeout: 5_000,
+      keepAlive: true,
       // Our statements are short index lookups; JIT compiling them cost more than it saved
       // (7-30 ms per sync of a busy user, docs/query-plans.md).
       options: '-c jit=off',

@@ -29,7 +29,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    if (/Connection terminated|timeout exceeded when trying to connect/i.test(current.message)) {
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Query read timeout/i.test(
+        current.message,
+      )
+    ) {
       return true;
     }
     current = current.cause;

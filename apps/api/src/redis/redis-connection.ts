@@ -39,7 +39,15 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
-    if (!this.client) return;
-    await this.client.quit().catch(() => this.client?.disconnect());
+    if (this.client) await closeRedisClient(this.client);
   }
+}
+
+/** QUIT when connected; otherwise drop the connection attempt (a queued QUIT would wait forever). */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  await client.quit().catch(() => client.disconnect());
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import type { AccessTokenClaims } from '@parley/protocol';
+import { uuidSchema, type AccessTokenClaims } from '@parley/protocol';
 import { UnauthorizedError } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { AuthContext } from './current-auth.decorator.js';
@@ -25,8 +25,8 @@ export class AccessTokenService {
       const claims = await this.jwtService.verifyAsync<AccessTokenClaims>(token, {
         algorithms: ['HS256'],
       });
-      if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') {
-        throw new Error('token lacks sub or sid');
+      if (!uuidSchema.safeParse(claims.sub).success || !uuidSchema.safeParse(claims.sid).success) {
+        throw new Error('token lacks a valid sub or sid');
       }
       return claims;
     } catch {

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config.js';
-import type { RedisConnection } from '../../redis/redis-connection.js';
+import { closeRedisClient, type RedisConnection } from '../../redis/redis-connection.js';
 
 /** The contract's frame limit: a larger frame closes that socket, as Socket.IO does. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -37,7 +37,8 @@ export class ChatIoAdapter extends IoAdapter {
     // clients catch up through `resync` -> `sync` anyway.
     this.pubClient = this.redis.client.duplicate({ enableOfflineQueue: false });
     // ioredis restores subscriptions after a reconnect (node-redis did not: socket.io#4845).
-    this.subClient = this.redis.client.duplicate();
+    // Subscribing waits for Redis however long it takes: the adapter does not catch a failure.
+    this.subClient = this.redis.client.duplicate({ maxRetriesPerRequest: null });
     for (const client of [this.pubClient, this.subClient]) {
       client.on('error', (error) => this.logger.warn({ err: error }, 'redis pub/sub error'));
     }
@@ -66,9 +67,7 @@ export class ChatIoAdapter extends IoAdapter {
   override async close(server: Server): Promise<void> {
     await super.close(server);
     await Promise.all(
-      [this.pubClient, this.subClient].map((client) =>
-        client?.quit().catch(() => client.disconnect()),
-      ),
+      [this.pubClient, this.subClient].map((client) => client && closeRedisClient(client)),
     );
   }
 

@@ -187,6 +187,7 @@ export class ChatGateway
             reply({ ok: false, error: toAckError(error) });
           }
         });
+        this.pendingBySocket.set(socket.id, previous);
       });
     };
 
