@@ -31,7 +31,7 @@ afterEach(async () => {
   started.redis = undefined;
 });
 
-async function startCluster(nodeCount = 2) {
+async function startCluster(nodeCount = 2, environment: Record<string, string> = {}) {
   const redis = new PrivateRedis(PRIVATE_REDIS_PORT);
   await redis.start();
   started.redis = redis;
@@ -44,6 +44,7 @@ async function startCluster(nodeCount = 2) {
         PRESENCE_TTL_SEC: String(PRESENCE_TTL_SEC),
         SEND_RATE_BURST: '100000',
         SEND_RATE_PER_SEC: '100000',
+        ...environment,
       }),
     );
   }
@@ -380,5 +381,36 @@ describe.skipIf(!databaseUrl)('two API nodes joined by Redis', () => {
 
     expect(offline).toMatchObject({ userId: alice.user.id, status: 'offline' });
     expect(Date.now() - killedAt).toBeLessThanOrEqual((PRESENCE_TTL_SEC + 2) * 1000);
+  });
+
+  it('holds one send rate limit for a user across nodes', async () => {
+    const { nodes } = await startCluster(2, { SEND_RATE_BURST: '4', SEND_RATE_PER_SEC: '1' });
+    const [node1, node2] = nodes as [ApiNode, ApiNode];
+    const http = httpClient(node1.baseUrl);
+    const alice = await registerUser(http);
+    const bob = await registerUser(http);
+    const group = await createGroup(http, alice, [bob]);
+    const onNode1 = await online(node1, alice);
+    const onNode2 = await online(node2, alice);
+    const send = (client: ConnectedClient) =>
+      request(client.socket, 'message:send', {
+        conversationId: group.id,
+        content: 'counted',
+        clientMsgId: randomUUID(),
+      });
+
+    const first = [
+      await send(onNode1),
+      await send(onNode1),
+      await send(onNode1),
+      await send(onNode1),
+    ];
+    const elsewhere = await send(onNode2);
+
+    expect(first.map((ack) => ack.ok)).toEqual([true, true, true, true]);
+    expect(elsewhere).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect((elsewhere as { error: { retryAfterMs: number } }).error.retryAfterMs).toBeGreaterThan(
+      0,
+    );
   });
 });
