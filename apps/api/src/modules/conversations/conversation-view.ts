@@ -13,17 +13,8 @@ export interface ConversationViewRow {
   last_message: MessageJson | null | string;
 }
 
-/** A message as `json_build_object` renders it. */
-export interface MessageJson {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  clientMsgId: string;
-  content: string;
-  type: 'text';
-  createdAt: string;
-}
+/** A message as `json_build_object` renders it: timestamps keep PostgreSQL's offset form. */
+export type MessageJson = Message;
 
 const parseJson = <T>(value: T | string): T =>
   typeof value === 'string' ? (JSON.parse(value) as T) : value;
