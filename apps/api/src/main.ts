@@ -4,6 +4,9 @@ import { createApp } from './app.js';
 import { LOGGER } from './common/logger.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 
+// The gateway drains sockets for at most 10 s; this bounds the whole shutdown.
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -20,6 +23,12 @@ async function main(): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'shutting down');
+      // New connections go to other nodes at once; open sockets are drained by the gateway.
+      app.getHttpServer().close();
+      setTimeout(() => {
+        logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

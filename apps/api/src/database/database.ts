@@ -5,7 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
@@ -18,6 +18,7 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 // Any fixed number: every node takes this lock so that only one migrates at a time.
 const MIGRATION_LOCK_KEY = 7_200_601;
 const PING_TIMEOUT_MS = 2_000;
+const dialect = new PgDialect();
 
 /** The database of this node: node-postgres with `DATABASE_URL`, embedded PGlite without. */
 export class DatabaseConnection {
@@ -25,6 +26,7 @@ export class DatabaseConnection {
     readonly db: Db,
     readonly kind: 'postgres' | 'pglite',
     private readonly closeClient: () => Promise<void>,
+    private readonly pool?: pg.Pool,
   ) {}
 
   static async open(options: {
@@ -66,8 +68,11 @@ export class DatabaseConnection {
     } finally {
       client.release();
     }
-    return new DatabaseConnection(drizzleNodePg({ client: pool, schema }), 'postgres', () =>
-      pool.end(),
+    return new DatabaseConnection(
+      drizzleNodePg({ client: pool, schema }),
+      'postgres',
+      () => pool.end(),
+      pool,
     );
   }
 
@@ -84,6 +89,18 @@ export class DatabaseConnection {
   async query<Row>(statement: SQL): Promise<Row[]> {
     const result = (await this.db.execute(statement)) as unknown as { rows: Row[] };
     return result.rows;
+  }
+
+  /**
+   * Like {@link query}, as a named prepared statement on PostgreSQL: parsed and planned once per
+   * connection instead of on every call. For the hot statements (the send costs a third of the
+   * PostgreSQL CPU this way, docs/benchmarks.md). `name` must always go with the same SQL text.
+   */
+  async queryPrepared<Row>(name: string, statement: SQL): Promise<Row[]> {
+    if (!this.pool) return this.query<Row>(statement);
+    const { sql: text, params } = dialect.sqlToQuery(statement);
+    const result = await this.pool.query({ name, text, values: params });
+    return result.rows as Row[];
   }
 
   /** Resolves when the database answers within two seconds. */

@@ -20,11 +20,13 @@ export class ChatRepository {
 
   /** Everything a new socket needs, in one query. */
   async findSocketContext(userId: string, sessionId: string): Promise<SocketContext> {
-    const [row] = await this.database.query<{
+    const [row] = await this.database.queryPrepared<{
       session_active: boolean;
       conversation_ids: string[] | string;
       peer_ids: string[] | string;
-    }>(sql`
+    }>(
+      'parley_socket_context',
+      sql`
       select
         exists (
           select 1 from refresh_tokens
@@ -38,7 +40,8 @@ export class ChatRepository {
           from conversation_members mine
           join conversation_members other on other.conversation_id = mine.conversation_id
           where mine.user_id = ${userId} and other.user_id <> ${userId}
-        ), '[]'::json) as peer_ids`);
+        ), '[]'::json) as peer_ids`,
+    );
     return {
       sessionActive: row!.session_active,
       conversationIds: parseJsonArray(row!.conversation_ids),

@@ -73,7 +73,9 @@ export class MessagesRepository {
     clientMsgId: string;
     content: string;
   }): Promise<SendOutcome> {
-    const rows = await this.database.query<RawMessageRow & { created: boolean }>(sql`
+    const rows = await this.database.queryPrepared<RawMessageRow & { created: boolean }>(
+      'parley_send_message',
+      sql`
       with membership as (
         select 1 from conversation_members
         where conversation_id = ${input.conversationId} and user_id = ${input.senderId}
@@ -102,7 +104,8 @@ export class MessagesRepository {
       )
       select true as created, inserted.* from inserted
       union all
-      select false as created, existing.* from existing`);
+      select false as created, existing.* from existing`,
+    );
     const [row] = rows;
     if (!row) return { kind: 'not_member' };
     return { kind: row.created ? 'created' : 'duplicate', message: fromRaw(row) };
@@ -154,7 +157,9 @@ export class MessagesRepository {
     userId: string,
     target: { readSeq: number; deliveredSeq: number },
   ): Promise<WatermarkChange | undefined> {
-    const [row] = await this.database.query<Record<keyof WatermarkChange, number | string>>(sql`
+    const [row] = await this.database.queryPrepared<Record<keyof WatermarkChange, number | string>>(
+      'parley_advance_watermarks',
+      sql`
       with previous as (
         select m.last_read_seq, m.last_delivered_seq, c.last_seq
         from conversation_members m join conversations c on c.id = m.conversation_id
@@ -174,7 +179,8 @@ export class MessagesRepository {
              advanced.last_read_seq as "lastReadSeq",
              advanced.last_delivered_seq as "lastDeliveredSeq",
              previous.last_seq as "lastSeq"
-      from previous, advanced`);
+      from previous, advanced`,
+    );
     if (!row) return undefined;
     return {
       previousReadSeq: Number(row.previousReadSeq),
