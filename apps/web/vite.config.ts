@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
@@ -7,8 +8,11 @@ const apiPaths = ['/auth', '/users', '/conversations', '/health', '/metrics'];
 
 export default defineConfig({
   plugins: [react(), tailwindcss()],
-  // Workspace packages resolve to their TypeScript source: no separate build step in dev.
-  resolve: { conditions: ['@parley/source', 'module', 'browser', 'development|production'] },
+  resolve: {
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+    // Workspace packages resolve to their TypeScript source: no separate build step in dev.
+    conditions: ['@parley/source', 'module', 'browser', 'development|production'],
+  },
   server: {
     proxy: {
       ...Object.fromEntries(apiPaths.map((path) => [path, apiUrl])),

@@ -1,10 +1,25 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { parseEnv } from './config/env';
 import { App } from './app/app';
+import { useAuthStore } from './features/auth/stores/auth-store';
+import { createParleyClient } from './lib/parley-client';
 import './index.css';
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+const root = document.getElementById('root')!;
+
+try {
+  const env = parseEnv(import.meta.env, window.location.origin);
+  const client = createParleyClient(env.apiBaseUrl);
+  if (client.userId) useAuthStore.getState().signedIn(client.userId, null);
+  createRoot(root).render(
+    <StrictMode>
+      <App client={client} />
+    </StrictMode>,
+  );
+} catch (error) {
+  // A misconfigured build: say what is wrong instead of a blank page.
+  root.textContent = error instanceof Error ? error.message : String(error);
+  root.className = 'whitespace-pre-wrap p-6 font-mono text-sm text-red-700';
+  throw error;
+}

@@ -1,25 +1,69 @@
-import { useEffect, useState } from 'react';
+import type { ParleyClient } from '@parley/client';
+import type { User } from '@parley/protocol';
+import { useCallback, useEffect } from 'react';
+import { hydrateReceipts } from '@/features/chat/api/receipts-cache';
+import { useAuthStore } from '@/features/auth/stores/auth-store';
+import { useSocketEvent } from '@/hooks/use-socket';
+import { useParleyClient } from '@/lib/parley-client';
+import { AppProvider } from './provider';
+import { resetSessionData } from './reset-session-data';
+import { ChatPage } from './routes/chat-page';
+import { SignInPage } from './routes/sign-in-page';
+import { useTabSync } from './use-tab-sync';
 
-type ServerState = 'checking' | 'ok' | 'degraded' | 'down';
-
-/** Placeholder until the chat UI lands: shows that the API node answers. */
-export function App() {
-  const [serverState, setServerState] = useState<ServerState>('checking');
-
-  useEffect(() => {
-    fetch('/health')
-      .then((response) => response.json() as Promise<{ status: ServerState }>)
-      .then((health) => setServerState(health.status))
-      .catch(() => setServerState('down'));
-  }, []);
-
+export function App({ client }: { client: ParleyClient }) {
   return (
-    <main className="mx-auto flex min-h-screen max-w-xl flex-col items-center justify-center gap-4 p-6">
-      <h1 className="text-4xl font-bold">Parley</h1>
-      <p className="text-slate-600">Real-time chat. The web app arrives with the messaging core.</p>
-      <p role="status" className="rounded bg-white px-3 py-1 shadow">
-        Server: {serverState}
-      </p>
-    </main>
+    <AppProvider client={client}>
+      <Session />
+    </AppProvider>
   );
+}
+
+/**
+ * The one place that handles the end of a session: the SDK refreshes tokens itself (before
+ * they expire, and after a 401) and reports `signedOut` only when the refresh was refused.
+ */
+function Session() {
+  const client = useParleyClient();
+  const userId = useAuthStore((state) => state.userId);
+  const signedIn = useAuthStore((state) => state.signedIn);
+  const signedOut = useAuthStore((state) => state.signedOut);
+  const profileLoaded = useAuthStore((state) => state.profileLoaded);
+
+  const onSessionEnded = useCallback(() => {
+    resetSessionData();
+    signedOut('Your session has ended. Please log in again.');
+  }, [signedOut]);
+  useSocketEvent('signedOut', onSessionEnded);
+
+  const onSignedOutElsewhere = useCallback(() => {
+    client.logout().catch(() => undefined);
+    resetSessionData();
+    signedOut('You logged out in another tab.');
+  }, [client, signedOut]);
+  useTabSync(onSignedOutElsewhere);
+
+  // Tokens kept from an earlier visit: signed in already; the profile follows.
+  useEffect(() => {
+    if (!userId) return;
+    // The session may have ended before this component listened (a refused refresh at start).
+    if (client.userId !== userId) {
+      onSessionEnded();
+      return;
+    }
+    hydrateReceipts(userId);
+    if (client.user?.id === userId) return;
+    client.http.me().then(profileLoaded, () => undefined);
+  }, [client, userId, profileLoaded, onSessionEnded]);
+
+  const onSignedIn = useCallback((user: User) => signedIn(user.id, user), [signedIn]);
+
+  const onLogout = useCallback(() => {
+    client.logout().catch(() => undefined);
+    resetSessionData();
+    signedOut();
+  }, [client, signedOut]);
+
+  if (!userId) return <SignInPage onSignedIn={onSignedIn} />;
+  return <ChatPage key={userId} ownUserId={userId} onLogout={onLogout} />;
 }

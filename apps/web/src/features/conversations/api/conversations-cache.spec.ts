@@ -1,0 +1,100 @@
+import type { Conversation, Message } from '@parley/protocol';
+import { describe, expect, it } from 'vitest';
+import { mergeConversation, sortByActivity, withMessage, withRead } from './conversations-cache';
+
+function conversation(overrides: Partial<Conversation> = {}): Conversation {
+  return {
+    id: 'c1',
+    type: 'direct',
+    name: null,
+    members: [],
+    lastMessage: null,
+    lastSeq: 0,
+    unreadCount: 0,
+    lastReadSeq: 0,
+    createdAt: '2025-01-01T10:00:00.000Z',
+    updatedAt: '2025-01-01T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function message(seq: number, senderId: string, createdAt = `2025-01-01T11:0${seq}:00.000Z`) {
+  return {
+    id: `m${seq}`,
+    conversationId: 'c1',
+    seq,
+    senderId,
+    clientMsgId: `x${seq}`,
+    content: `message ${seq}`,
+    type: 'text',
+    createdAt,
+  } satisfies Message;
+}
+
+describe('withMessage', () => {
+  it('counts a message from someone else as unread and makes it the preview', () => {
+    const sut = withMessage(conversation(), message(1, 'ann'), 'me');
+    expect(sut).toMatchObject({ lastSeq: 1, unreadCount: 1, lastReadSeq: 0 });
+    expect(sut.lastMessage?.seq).toBe(1);
+    expect(sut.updatedAt).toBe('2025-01-01T11:01:00.000Z');
+  });
+
+  it('counts our own message as read', () => {
+    const sut = withMessage(conversation({ lastSeq: 2, lastReadSeq: 0 }), message(3, 'me'), 'me');
+    expect(sut).toMatchObject({ lastSeq: 3, lastReadSeq: 3, unreadCount: 0 });
+  });
+
+  it('is idempotent: a message counted by the REST page is not counted again by sync', () => {
+    const fromRest = conversation({
+      lastSeq: 2,
+      unreadCount: 2,
+      lastMessage: message(2, 'ann'),
+    });
+    const sut = withMessage(
+      withMessage(fromRest, message(1, 'ann'), 'me'),
+      message(2, 'ann'),
+      'me',
+    );
+    expect(sut).toMatchObject({ lastSeq: 2, unreadCount: 2 });
+    expect(sut.lastMessage?.seq).toBe(2);
+  });
+});
+
+describe('withRead', () => {
+  it('never moves the watermark back', () => {
+    const sut = withRead(conversation({ lastSeq: 5, lastReadSeq: 4, unreadCount: 1 }), 2);
+    expect(sut).toMatchObject({ lastReadSeq: 4, unreadCount: 1 });
+  });
+
+  it('believes the server about messages this device has not received yet', () => {
+    const sut = withRead(conversation({ lastSeq: 5, lastReadSeq: 0, unreadCount: 5 }), 5, 2);
+    expect(sut).toMatchObject({ lastSeq: 7, lastReadSeq: 5, unreadCount: 2 });
+  });
+});
+
+describe('mergeConversation', () => {
+  it('takes names and members from the newer view and seqs by maximum', () => {
+    const live = conversation({ lastSeq: 6, lastReadSeq: 6, lastMessage: message(6, 'me') });
+    const stalePage = conversation({
+      name: 'Renamed',
+      lastSeq: 4,
+      lastReadSeq: 2,
+      lastMessage: message(4, 'ann'),
+    });
+    const sut = mergeConversation(live, stalePage);
+    expect(sut).toMatchObject({ name: 'Renamed', lastSeq: 6, lastReadSeq: 6, unreadCount: 0 });
+    expect(sut.lastMessage?.seq).toBe(6);
+  });
+});
+
+describe('sortByActivity', () => {
+  it('puts the conversation with the newest message first', () => {
+    const quiet = conversation({ id: 'quiet', updatedAt: '2025-01-02T00:00:00.000Z' });
+    const busy = withMessage(
+      conversation({ id: 'busy' }),
+      message(1, 'ann', '2025-01-03T00:00:00.000Z'),
+      'me',
+    );
+    expect(sortByActivity([quiet, busy]).map((each) => each.id)).toEqual(['busy', 'quiet']);
+  });
+});

@@ -1,0 +1,43 @@
+import { useRef } from 'react';
+import { useSocket, useSocketEvent } from '@/hooks/use-socket';
+import { usePresenceStore } from '@/stores/presence-store';
+import {
+  fetchConversation,
+  loadMoreConversations,
+  refreshNewestConversations,
+} from '../api/conversations';
+import {
+  applyMessage,
+  conversationsCache,
+  applyUnreadUpdate,
+  removeConversation,
+  upsertConversations,
+} from '../api/conversations-cache';
+
+/** Keeps the conversation list current from the SDK's events, and presence with it. */
+export function useConversationEvents(ownUserId: string): void {
+  const { client } = useSocket();
+  const applyPresence = usePresenceStore((state) => state.apply);
+  const markAllOffline = usePresenceStore((state) => state.markAllOffline);
+  const connectedBefore = useRef(false);
+
+  useSocketEvent('message', (message) => {
+    if (!applyMessage(message, ownUserId)) {
+      // A conversation we have not listed yet (new, or beyond the loaded pages).
+      fetchConversation(client, message.conversationId).catch(() => undefined);
+    }
+  });
+  useSocketEvent('conversation', (conversation) => upsertConversations([conversation]));
+  useSocketEvent('unread', applyUnreadUpdate);
+  useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
+  useSocketEvent('presence', applyPresence);
+  useSocketEvent('status', (status) => {
+    if (status === 'reconnecting') markAllOffline();
+    if (status !== 'connected') return;
+    const { nextCursor, error } = conversationsCache.get();
+    // The first page failed (the API was down when the page loaded): try again now.
+    if (nextCursor === undefined || error) void loadMoreConversations(client);
+    else if (connectedBefore.current) refreshNewestConversations(client).catch(() => undefined);
+    connectedBefore.current = true;
+  });
+}
