@@ -56,12 +56,14 @@ function users<N extends number>(count: N, client: Http = http): Promise<Session
   >;
 }
 
-function member(session: Session, role: MemberRole): ConversationMember {
+function member(session: Session, role: MemberRole, watermark = 0): ConversationMember {
   return {
     userId: session.user.id,
     username: session.user.username,
     displayName: session.user.displayName,
     role,
+    lastReadSeq: watermark,
+    lastDeliveredSeq: watermark,
   };
 }
 
@@ -296,6 +298,10 @@ describe('GET /conversations/:id', () => {
     expect(asAlice.status).toBe(200);
     expect(asAlice.body).toEqual({
       ...conversation,
+      // Sending moved Alice's own watermarks, which every member's view shows.
+      members: conversation.members.map((item) =>
+        item.userId === alice.user.id ? { ...item, lastReadSeq: 1, lastDeliveredSeq: 1 } : item,
+      ),
       lastMessage: sent,
       lastSeq: 1,
       unreadCount: 0,
@@ -1033,7 +1039,7 @@ describe('real-time membership', () => {
       'conversation:updated',
       (conversation) => conversation.id === group.id && conversation.members.length === 2,
     );
-    expectMembers(remaining, [member(owner, 'owner'), member(bob, 'member')]);
+    expectMembers(remaining, [member(owner, 'owner', before.seq), member(bob, 'member')]);
 
     const after = await sendMessage(ownerDevice.socket, group.id, 'after');
     await bobDevice.log.waitFor('message:new', (event) => event.id === after.id);

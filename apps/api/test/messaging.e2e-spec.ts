@@ -404,3 +404,22 @@ describe('typing', () => {
     expect(aliceSocket.log.of('typing')).toEqual([]);
   });
 });
+
+describe('presence of people who just started sharing a conversation', () => {
+  it('tells both sides that the other is online', async () => {
+    const alice = await registerUser(http);
+    const bob = await registerUser(http);
+    const aliceSocket = await online(alice.accessToken);
+    const bobSocket = await online(bob.accessToken);
+    expect(bobSocket.log.of('presence')).toEqual([]);
+
+    await createDirect(http, alice, bob);
+
+    expect(
+      await bobSocket.log.waitFor('presence', (event) => event.userId === alice.user.id),
+    ).toMatchObject({ status: 'online' });
+    expect(
+      await aliceSocket.log.waitFor('presence', (event) => event.userId === bob.user.id),
+    ).toMatchObject({ status: 'online' });
+  });
+});

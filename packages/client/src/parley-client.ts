@@ -551,6 +551,11 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     event: Command,
     payload: CommandPayload<Command>,
   ): Promise<CommandResult<Command>> {
+    // socket.io would buffer it and send it after a reconnect, long after the caller gave up
+    // (a stale "typing", a send the outbox already retries): refuse it now instead.
+    if (!this.socket.connected) {
+      throw new ParleySocketError('DISCONNECTED', `Not connected: ${event} was not sent`);
+    }
     // emitWithAck's typings cannot follow a generic event name; the map above keeps it typed.
     const emitWithAck = this.socket.timeout(this.ackTimeoutMs).emitWithAck as (
       event: Command,

@@ -67,6 +67,10 @@ export interface ConversationMember {
   username: string;
   displayName: string;
   role: MemberRole;
+  /** This member's read watermark: a new device can show read ticks without waiting for events. */
+  lastReadSeq: number;
+  /** This member's delivered watermark. */
+  lastDeliveredSeq: number;
 }
 
 export interface Conversation {

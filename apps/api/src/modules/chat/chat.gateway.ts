@@ -36,7 +36,7 @@ import { AccessTokenService } from '../auth/access-token.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ChatRepository } from './chat.repository.js';
-import { PresenceService } from './presence.service.js';
+import { PresenceService } from '../../realtime/presence.service.js';
 
 type ChatSocket = Socket<
   ClientToServerEvents,

@@ -4,10 +4,9 @@ import { ConversationsModule } from '../conversations/conversations.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatRepository } from './chat.repository.js';
-import { PresenceService } from './presence.service.js';
 
 @Module({
   imports: [AuthModule, ConversationsModule, MessagesModule],
-  providers: [ChatGateway, ChatRepository, PresenceService],
+  providers: [ChatGateway, ChatRepository],
 })
 export class ChatModule {}

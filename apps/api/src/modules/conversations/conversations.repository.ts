@@ -19,7 +19,8 @@ export interface ConversationCursor {
 const conversationViewColumns = sql`
   c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
   (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
+            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
+            'lastReadSeq', m.last_read_seq, 'lastDeliveredSeq', m.last_delivered_seq)
           order by m.joined_at, u.username)
      from conversation_members m join users u on u.id = m.user_id
     where m.conversation_id = c.id) as members,

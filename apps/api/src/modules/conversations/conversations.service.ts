@@ -12,6 +12,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../../common/errors.js';
+import { PresenceService } from '../../realtime/presence.service.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { asSeenBy, toConversation } from './conversation-view.js';
 import {
@@ -42,6 +43,7 @@ export class ConversationsService {
   constructor(
     private readonly conversationsRepository: ConversationsRepository,
     private readonly publisher: RealtimePublisher,
+    private readonly presence: PresenceService,
   ) {}
 
   /** The caller's membership; a non-member is told the conversation does not exist. */
@@ -155,19 +157,42 @@ export class ConversationsService {
     if (missing.length > 0) throw new NotFoundError(`user not found: ${missing.join(', ')}`);
   }
 
-  /** Moves the new members' sockets into the room, then tells every member. */
+  /**
+   * Moves the new members' sockets into the room, tells every member, and introduces the
+   * newcomers and the members to each other's presence: they share a conversation now.
+   */
   private async announceMembershipChange(conversationId: string, joinedUserIds: string[]) {
     this.publisher.joinConversation(joinedUserIds, conversationId);
-    await this.announceUpdate(conversationId);
+    const members = await this.announceUpdate(conversationId);
+    const online = new Set(await this.presence.onlineAmong(members.map((member) => member.userId)));
+    const lastSeenAt = new Date().toISOString();
+    const joined = new Set(joinedUserIds);
+    for (const userId of joined) {
+      if (online.has(userId)) {
+        this.publisher.toConversation(conversationId, 'presence', {
+          userId,
+          status: 'online',
+          lastSeenAt,
+        });
+      }
+      for (const member of members) {
+        if (joined.has(member.userId) || !online.has(member.userId)) continue;
+        this.publisher.toUser({ userId }, 'presence', {
+          userId: member.userId,
+          status: 'online',
+          lastSeenAt,
+        });
+      }
+    }
   }
 
   /** Sends `conversation:updated` to each member, with that member's own read state. */
-  private async announceUpdate(conversationId: string): Promise<void> {
+  private async announceUpdate(conversationId: string) {
     const members = await this.conversationsRepository.listMembers(conversationId);
     const viewer = members[0];
-    if (!viewer) return;
+    if (!viewer) return members;
     const row = await this.conversationsRepository.findView(conversationId, viewer.userId);
-    if (!row) return;
+    if (!row) return members;
     const conversation = toConversation(row);
     for (const member of members) {
       this.publisher.toUser(
@@ -176,5 +201,6 @@ export class ConversationsService {
         asSeenBy(conversation, member.lastReadSeq),
       );
     }
+    return members;
   }
 }

@@ -10,8 +10,8 @@ export interface Watermarks {
 export type ReceiptsState = Readonly<Record<string, Readonly<Record<string, Watermarks>>>>;
 
 /**
- * Other members' watermarks from `receipt:update`. The REST conversation carries only the
- * viewer's own read state, so what was seen is also kept in localStorage: ticks survive a reload.
+ * Other members' watermarks: seeded from the conversation's members, moved by `receipt:update`,
+ * and kept in localStorage so ticks show at once after a reload.
  */
 export const receiptsCache = createExternalStore<ReceiptsState>({});
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { LOGGER } from '../../common/logger.js';
-import { AppConfig } from '../../config/app-config.js';
-import { RedisConnection } from '../../redis/redis-connection.js';
+import { LOGGER } from '../common/logger.js';
+import { AppConfig } from '../config/app-config.js';
+import { RedisConnection } from '../redis/redis-connection.js';
 
 const KEY_PREFIX = 'parley:presence';
 const userNodesKey = (userId: string) => `${KEY_PREFIX}:user:${userId}`;
