@@ -29,6 +29,8 @@ async function fillCredentials(page: Page, username: string, password: string): 
 async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message').fill(text);
   await page.getByLabel('Message').press('Enter');
+  // It shows at once (pending): proof the open chat took it.
+  await messageRow(page, text).first().waitFor({ state: 'visible', timeout: 10_000 });
 }
 
 const suite = hasChromium ? describe : describe.skip;
@@ -202,6 +204,8 @@ suite(
 
       // A message in the direct chat moves it back to the top of Bob's list.
       await conversations(alice).getByRole('link', { name: /bob/ }).click();
+      // The composer belongs to the open chat: wait for the switch before typing.
+      await shown(alice.getByRole('heading', { name: /bob/ }));
       await send(alice, 'Back to us');
       await shown(bobsRows.first().filter({ hasText: 'Back to us' }));
 
