@@ -13,13 +13,28 @@ declare module 'vitest' {
  * With TEST_DATABASE_URL (or DATABASE_URL) pointing at a PostgreSQL server, creates a fresh
  * database for this run and drops it afterwards; without one, tests use embedded PGlite.
  */
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
-  const serverUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
+export default function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+  return provideFreshDatabase(
+    project,
+    process.env.TEST_DATABASE_URL || process.env.DATABASE_URL,
+    'parley_test',
+  );
+}
+
+/**
+ * Provides `databaseUrl` to the tests: a new database named `<prefix>_<time>_<random>` on
+ * `serverUrl`, dropped by the returned teardown; '' (embedded PGlite) without a server.
+ */
+export async function provideFreshDatabase(
+  project: TestProject,
+  serverUrl: string | undefined,
+  prefix: string,
+): Promise<(() => Promise<void>) | void> {
   if (!serverUrl) {
     project.provide('databaseUrl', '');
     return;
   }
-  const databaseName = `parley_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const databaseName = `${prefix}_${Date.now()}_${randomBytes(3).toString('hex')}`;
   await runOnServer(serverUrl, `create database ${databaseName}`);
   const databaseUrl = new URL(serverUrl);
   databaseUrl.pathname = `/${databaseName}`;

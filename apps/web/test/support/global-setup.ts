@@ -1,17 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { provideFreshDatabase } from '../../../api/test/support/global-setup.js';
 import { hasChromium, repoRoot } from './paths';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A fresh database for this run, or '' for embedded PGlite. */
-    databaseUrl: string;
-  }
-}
 
 /** What the browser suite runs: the built API serving the built web app. */
 const builds = [
@@ -62,31 +54,12 @@ function buildWhatIsStale(): void {
   }
 }
 
-async function runOnServer(serverUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Builds what the browser suite needs (only what is stale), and with TEST_DATABASE_URL a fresh
  * database for the run, dropped afterwards; without it the API runs on embedded PGlite.
  */
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
+export default function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
   if (hasChromium) buildWhatIsStale();
-  const serverUrl = process.env.TEST_DATABASE_URL;
-  if (!serverUrl || !hasChromium) {
-    project.provide('databaseUrl', '');
-    return;
-  }
-  const databaseName = `parley_web_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  await runOnServer(serverUrl, `create database ${databaseName}`);
-  const databaseUrl = new URL(serverUrl);
-  databaseUrl.pathname = `/${databaseName}`;
-  project.provide('databaseUrl', databaseUrl.toString());
-  return () => runOnServer(serverUrl, `drop database if exists ${databaseName} with (force)`);
+  const serverUrl = hasChromium ? process.env.TEST_DATABASE_URL : undefined;
+  return provideFreshDatabase(project, serverUrl, 'parley_web_test');
 }
