@@ -24,6 +24,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // `request.ip` is then the client's address as the trusted proxies saw it (TRUST_PROXY).
+  app.set('trust proxy', config.trustProxy);
   app.use(pinoHttp({ logger, quietReqLogger: true }));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.useGlobalFilters(new HttpExceptionFilter(logger));

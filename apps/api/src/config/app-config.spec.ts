@@ -51,6 +51,24 @@ describe('loadConfig', () => {
     const sut = loadConfig({ JWT_SECRET: secret, CORS_ORIGIN: 'https://a.test, https://b.test' });
     expect(sut.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
   });
+
+  it.each([
+    [undefined, 0],
+    ['1', 1],
+    [
+      '10.0.0.0/8, 127.0.0.1,loopback, fd00::/8',
+      ['10.0.0.0/8', '127.0.0.1', 'loopback', 'fd00::/8'],
+    ],
+  ])('reads TRUST_PROXY %s as a hop count or a list of proxies', (value, expected) => {
+    expect(loadConfig({ JWT_SECRET: secret, TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it.each(['10.0.0.0/33', 'nginx', '10.0.0.1/8/1', '-1', '1.2.3'])(
+    'refuses TRUST_PROXY %s',
+    (value) => {
+      expect(() => loadConfig({ JWT_SECRET: secret, TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+    },
+  );
 });
 
 function captureError(run: () => unknown): unknown {

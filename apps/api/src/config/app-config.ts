@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -15,6 +16,40 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const positiveInt = (fallback: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+
+// Express's names for address ranges, accepted in TRUST_PROXY besides addresses and CIDRs.
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrCidr(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** A hop count, or the proxies' addresses/CIDRs; unset trusts no proxy (0 hops). */
+const trustProxySchema = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((value, context): number | string[] => {
+      if (value === undefined) return 0;
+      if (/^\d+$/.test(value.trim())) return Number(value.trim());
+      const entries = value.split(',').map((entry) => entry.trim());
+      const invalid = entries.filter((entry) => !isAddressOrCidr(entry));
+      if (invalid.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be a hop count or comma-separated addresses/CIDRs; invalid: ${invalid.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return entries;
+    }),
+);
 
 const environmentSchema = z.object({
   NODE_ENV: z.preprocess(
@@ -54,6 +89,7 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  TRUST_PROXY: trustProxySchema,
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -78,6 +114,12 @@ export class AppConfig {
   /** How long a crashed node's users stay "online" at most (its heartbeat's time to live). */
   readonly presenceTtlSec!: number;
   readonly logLevel!: string;
+  /**
+   * Which proxies' `X-Forwarded-For` entries to believe when finding the client's address
+   * (Express's `trust proxy`): a hop count, or the proxies' addresses/CIDRs.
+   * @default 0 (no proxy: the socket's address is the client)
+   */
+  readonly trustProxy!: number | string[];
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -121,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authRatePerMin: values.AUTH_RATE_PER_MIN,
     presenceTtlSec: values.PRESENCE_TTL_SEC,
     logLevel: values.LOG_LEVEL,
+    trustProxy: values.TRUST_PROXY,
   });
 }
 

@@ -3,13 +3,18 @@ import { Reflector } from '@nestjs/core';
 import { UnauthorizedError } from '../../common/errors.js';
 import { AccessTokenService } from './access-token.service.js';
 import { IS_PUBLIC_ROUTE, type AuthenticatedRequest } from './current-auth.decorator.js';
+import { SessionRevocations } from './session-revocations.js';
 
-/** Global guard: every HTTP route needs `Authorization: Bearer <accessToken>` unless @Public. */
+/**
+ * Global guard: every HTTP route needs `Authorization: Bearer <accessToken>` unless @Public,
+ * and the token's session must not have ended (logout, refresh-token reuse).
+ */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly accessTokenService: AccessTokenService,
+    private readonly sessionRevocations: SessionRevocations,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,6 +29,9 @@ export class AccessTokenGuard implements CanActivate {
       throw new UnauthorizedError('missing bearer token');
     }
     const claims = await this.accessTokenService.verify(token);
+    if (await this.sessionRevocations.isRevoked(claims.sid)) {
+      throw new UnauthorizedError('session ended');
+    }
     request.auth = { userId: claims.sub, sessionId: claims.sid };
     return true;
   }

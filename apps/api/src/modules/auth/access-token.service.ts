@@ -19,7 +19,7 @@ export class AccessTokenService {
     );
   }
 
-  /** The claims of a valid, unexpired token; anything else is an UnauthorizedError. */
+  /** The claims of a valid token that has an `exp` and has not reached it; else UnauthorizedError. */
   async verify(token: string): Promise<AccessTokenClaims> {
     try {
       const claims = await this.jwtService.verifyAsync<AccessTokenClaims>(token, {
@@ -28,6 +28,8 @@ export class AccessTokenService {
       if (!uuidSchema.safeParse(claims.sub).success || !uuidSchema.safeParse(claims.sid).success) {
         throw new Error('token lacks a valid sub or sid');
       }
+      // jsonwebtoken checks `exp` only when present: a token without one would never expire.
+      if (typeof claims.exp !== 'number') throw new Error('token lacks exp');
       return claims;
     } catch {
       throw new UnauthorizedError('invalid or expired access token');

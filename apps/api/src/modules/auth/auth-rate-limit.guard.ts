@@ -4,14 +4,17 @@ import { RateLimitedError } from '../../common/errors.js';
 import { AUTH_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import type { RateLimiter } from '../../rate-limit/token-bucket.js';
 
-/** Register/login/refresh attempts per client IP (`AUTH_RATE_PER_MIN`): slows brute force. */
+/**
+ * Register/login/refresh attempts per client IP (`AUTH_RATE_PER_MIN`): slows brute force.
+ * `request.ip` is the socket's address, or behind trusted proxies (`TRUST_PROXY`) the client's.
+ */
 @Injectable()
 export class AuthRateLimitGuard implements CanActivate {
   constructor(@Inject(AUTH_RATE_LIMITER) private readonly limiter: RateLimiter) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
-    const decision = await this.limiter.consume(request.socket.remoteAddress ?? 'unknown');
+    const decision = await this.limiter.consume(request.ip ?? 'unknown');
     if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
     return true;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import {
   loginBodySchema,
   logoutBodySchema,
@@ -31,8 +31,9 @@ export class AuthController {
   @UseGuards(AuthRateLimitGuard)
   login(
     @Body(new ZodValidationPipe(loginBodySchema)) body: z.output<typeof loginBodySchema>,
+    @Ip() clientAddress: string,
   ): Promise<AuthResponse> {
-    return this.authService.login(body);
+    return this.authService.login(body, clientAddress);
   }
 
   @Post('refresh')

@@ -3,14 +3,17 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config.js';
+import { RedisConnection } from '../../redis/redis-connection.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenService } from './access-token.service.js';
 import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { SessionRevocations } from './session-revocations.js';
 
 @Module({
   imports: [
@@ -31,6 +34,15 @@ import { RefreshTokensRepository } from './refresh-tokens.repository.js';
     AuthRateLimitGuard,
     PasswordHasher,
     RefreshTokensRepository,
+    SessionRevocations,
+    {
+      provide: LoginThrottle,
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection): LoginThrottle =>
+        redis.client
+          ? new RedisLoginThrottle(redis.client, new MemoryLoginThrottle())
+          : new MemoryLoginThrottle(),
+    },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
   exports: [AccessTokenService],

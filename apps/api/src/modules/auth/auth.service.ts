@@ -1,15 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AuthResponse, TokenPair } from '@parley/protocol';
-import { ConflictError, UnauthorizedError } from '../../common/errors.js';
+import { ConflictError, RateLimitedError, UnauthorizedError } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
 import { isUniqueViolation } from '../../database/postgres-errors.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { toUser } from '../users/users.service.js';
 import { AccessTokenService } from './access-token.service.js';
+import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { SessionRevocations } from './session-revocations.js';
 
 const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
@@ -22,6 +24,8 @@ export class AuthService {
     private readonly accessTokenService: AccessTokenService,
     private readonly passwordHasher: PasswordHasher,
     private readonly publisher: RealtimePublisher,
+    private readonly sessionRevocations: SessionRevocations,
+    private readonly loginThrottle: LoginThrottle,
   ) {}
 
   async register(input: {
@@ -45,23 +49,31 @@ export class AuthService {
     }
   }
 
-  async login(input: { username: string; password: string }): Promise<AuthResponse> {
+  /** Checks the password unless the per-account limit says to wait (429 with its delay). */
+  async login(
+    input: { username: string; password: string },
+    clientAddress: string,
+  ): Promise<AuthResponse> {
+    const attempt = { username: input.username, address: clientAddress };
+    const decision = await this.loginThrottle.begin(attempt);
+    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
     const row = await this.usersRepository.findByUsername(input.username);
     const passwordMatches = await this.passwordHasher.verify(row?.passwordHash, input.password);
     // One message for an unknown name and a wrong password: no hint which names exist.
     if (!row || !passwordMatches) throw new UnauthorizedError('invalid username or password');
+    await this.loginThrottle.succeeded(attempt);
     return { user: toUser(row), ...(await this.startSession(row.id)) };
   }
 
   /**
    * Rotates a refresh token. Presenting a spent or revoked token means it leaked or raced:
-   * the whole session (token family) is revoked.
+   * the whole session (token family) is ended, as by logout.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const spent = await this.refreshTokensRepository.findByHash(hashRefreshToken(refreshToken));
     if (!spent) throw new UnauthorizedError('invalid refresh token');
     if (spent.revokedAt || spent.replacedBy) {
-      await this.refreshTokensRepository.revokeFamily(spent.familyId);
+      await this.endSession(spent.familyId);
       throw new UnauthorizedError('refresh token was already used; session revoked');
     }
     if (spent.expiresAt.getTime() <= Date.now()) {
@@ -70,7 +82,7 @@ export class AuthService {
     const successor = this.newRefreshToken();
     const rotated = await this.refreshTokensRepository.rotate(spent.id, successor.row);
     if (!rotated) {
-      await this.refreshTokensRepository.revokeFamily(spent.familyId);
+      await this.endSession(spent.familyId);
       throw new UnauthorizedError('refresh token was already used; session revoked');
     }
     const accessToken = await this.accessTokenService.sign({
@@ -87,8 +99,23 @@ export class AuthService {
   async logout(refreshToken: string): Promise<void> {
     const row = await this.refreshTokensRepository.findByHash(hashRefreshToken(refreshToken));
     if (!row) return;
-    await this.refreshTokensRepository.revokeFamily(row.familyId);
-    this.publisher.disconnectSession(row.familyId);
+    await this.endSession(row.familyId);
+  }
+
+  /**
+   * Ends every session of the user, everywhere: refresh tokens revoked, access tokens refused,
+   * sockets disconnected. For account deletion or "sign out everywhere"; no route calls it yet.
+   */
+  async revokeAllSessionsOf(userId: string): Promise<void> {
+    const sessionIds = await this.refreshTokensRepository.revokeAllOfUser(userId);
+    await this.sessionRevocations.revoke(sessionIds);
+    for (const sessionId of sessionIds) this.publisher.disconnectSession(sessionId);
+  }
+
+  private async endSession(sessionId: string): Promise<void> {
+    await this.refreshTokensRepository.revokeFamily(sessionId);
+    await this.sessionRevocations.revoke([sessionId]);
+    this.publisher.disconnectSession(sessionId);
   }
 
   private async startSession(userId: string): Promise<TokenPair> {

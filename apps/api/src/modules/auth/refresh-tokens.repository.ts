@@ -44,6 +44,26 @@ export class RefreshTokensRepository {
     return rows.length === 1;
   }
 
+  /** True while the session (token family) has a token that was not revoked. */
+  async isSessionActive(familyId: string): Promise<boolean> {
+    const [row] = await this.database.db
+      .select({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+      .limit(1);
+    return row !== undefined;
+  }
+
+  /** Revokes every session of the user; returns the ids of those that were still active. */
+  async revokeAllOfUser(userId: string): Promise<string[]> {
+    const rows = await this.database.db
+      .update(refreshTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+      .returning({ familyId: refreshTokens.familyId });
+    return [...new Set(rows.map((row) => row.familyId))];
+  }
+
   async revokeFamily(familyId: string): Promise<void> {
     await this.database.db
       .update(refreshTokens)
