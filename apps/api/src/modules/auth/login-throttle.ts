@@ -203,6 +203,7 @@ export class RedisLoginThrottle extends LoginThrottle {
   }
 
   async succeeded(attempt: LoginAttempt): Promise<void> {
+    // Also known to this node's fallback, so an outage does not delay the user at this address.
     await this.fallback.succeeded(attempt);
     if (this.redis.status !== 'ready') return;
     const keys = keysOf(attempt);
