@@ -46,7 +46,13 @@ function send(
   if (options.host !== undefined) headers.host = options.host;
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { hostname: url.hostname, port: url.port, path: url.pathname, method, headers },
+      {
+        hostname: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method,
+        headers,
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -133,6 +139,12 @@ describe('security headers', () => {
     ]) {
       expectSecurityHeaders(answer.headers);
     }
+  });
+
+  it("are on Socket.IO's HTTP answers (handshake, long-polling)", async () => {
+    const handshake = await send('GET', '/socket.io/?EIO=4&transport=polling');
+    expect(handshake.status).toBe(200);
+    expectSecurityHeaders(handshake.headers);
   });
 
   it("are on the web app's files", async () => {
