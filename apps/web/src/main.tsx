@@ -11,7 +11,7 @@ const root = document.getElementById('root')!;
 try {
   const env = parseEnv(import.meta.env, window.location.origin);
   const client = createParleyClient(env.apiBaseUrl);
-  void restoreSession(client);
+  void restoreSession(client, env.apiBaseUrl);
   createRoot(root).render(
     <StrictMode>
       <App client={client} />

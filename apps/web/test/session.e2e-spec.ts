@@ -102,5 +102,37 @@ suite(
       expect(tabErrors.flat()).toEqual([]);
       await context.close();
     });
+
+    it('moves a token pair an earlier version kept in localStorage into the cookie', async () => {
+      const registered = await fetch(`${api.baseUrl}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'eli', password: PASSWORD }),
+      });
+      const { accessToken, refreshToken } = (await registered.json()) as Record<string, string>;
+      const { context, page, errors } = await newPage(browser);
+      await page.goto(api.baseUrl);
+      await page.evaluate(
+        (pair) => localStorage.setItem('parley.tokens', pair),
+        JSON.stringify({ accessToken, refreshToken }),
+      );
+
+      await page.reload();
+      await shown(conversations(page));
+      expect(await page.evaluate(() => localStorage.getItem('parley.tokens'))).toBeNull();
+      expect(JSON.stringify(await visibleToScripts(page))).not.toMatch(/token|eyJ/i);
+      await page.reload();
+      await shown(conversations(page));
+      expect(errors).toEqual([]);
+      await context.close();
+
+      // The stored refresh token was spent by the move: a copy read from storage is worthless.
+      const replayed = await fetch(`${api.baseUrl}/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+      expect(replayed.status).toBe(401);
+    });
   },
 );

@@ -4,7 +4,8 @@ export interface RefreshCoordinatorOptions {
   locks?: Pick<LockManager, 'request'>;
 }
 
-const LOCK_NAME = 'parley-auth';
+/** The lock every auth request of this browser's tabs takes (also lib/legacy-tokens.ts). */
+export const AUTH_LOCK_NAME = 'parley-auth';
 
 /**
  * A `fetch` for the SDK that runs the auth requests of all tabs of this browser one at a time.
@@ -23,7 +24,7 @@ export function coordinatedRefreshFetch(options: RefreshCoordinatorOptions): typ
     }
     return (async () => {
       let response!: Response;
-      await locks.request(LOCK_NAME, async () => {
+      await locks.request(AUTH_LOCK_NAME, async () => {
         response = await options.fetch(input, init);
       });
       return response;

@@ -5,12 +5,8 @@
  */
 export const SESSION_HINT_KEY = 'parley.session';
 
-/** Where the token pair was kept before cookie sessions: removed wherever it is still found. */
-const LEGACY_TOKENS_KEY = 'parley.tokens';
-
 export function readSessionHint(): string | null {
   try {
-    localStorage.removeItem(LEGACY_TOKENS_KEY);
     return localStorage.getItem(SESSION_HINT_KEY);
   } catch {
     return null;
