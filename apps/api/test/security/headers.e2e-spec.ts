@@ -36,11 +36,18 @@ interface RawAnswer {
 function send(
   method: string,
   path: string,
-  options: { body?: unknown; cookie?: string; host?: string; contentType?: string } = {},
+  options: {
+    body?: unknown;
+    cookie?: string;
+    host?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+    baseUrl?: string;
+  } = {},
 ): Promise<RawAnswer> {
-  const url = new URL(path, sut.baseUrl);
+  const url = new URL(path, options.baseUrl ?? sut.baseUrl);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
   if (options.cookie !== undefined) headers.cookie = options.cookie;
   if (options.host !== undefined) headers.host = options.host;
@@ -345,5 +352,34 @@ describe('the cookie session', () => {
       cookie: `${COOKIE}=${'a'.repeat(43)}`,
     });
     expect(unknown.status).toBe(401);
+  });
+});
+
+describe('cross-origin JSON to the auth routes', () => {
+  const preflight = (origin: string, baseUrl?: string) =>
+    send('OPTIONS', '/auth/refresh', {
+      baseUrl,
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+
+  it('passes the preflight only from a CORS_ORIGIN origin, with credentials', async () => {
+    const allowed = 'https://chat.example.com';
+    const withAllowlist = await startTestApp({ CORS_ORIGIN: allowed });
+    try {
+      const fromAllowed = await preflight(allowed, withAllowlist.baseUrl);
+      expect(fromAllowed.headers['access-control-allow-origin']).toBe(allowed);
+      expect(fromAllowed.headers['access-control-allow-credentials']).toBe('true');
+      const fromOther = await preflight('https://evil.example.com', withAllowlist.baseUrl);
+      expect(fromOther.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await withAllowlist.close();
+    }
+    const sameOriginOnly = await preflight(allowed);
+    expect(sameOriginOnly.headers['access-control-allow-origin']).toBeUndefined();
+    expect(sameOriginOnly.headers['access-control-allow-credentials']).toBeUndefined();
   });
 });
