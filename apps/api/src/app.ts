@@ -8,15 +8,22 @@ import { AppModule } from './app.module.js';
 import { ChatIoAdapter } from './modules/chat/chat-io.adapter.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
+import { securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisConnection } from './redis/redis-connection.js';
 
 /** The contract's body limit: larger request bodies are answered 413. */
 const BODY_LIMIT = '64kb';
-const webAppFolder = fileURLToPath(new URL('../../web/dist', import.meta.url));
+const builtWebAppFolder = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-/** Builds one API node from its configuration, ready to `listen`. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+/**
+ * Builds one API node from its configuration, ready to `listen`. It serves the built web app
+ * from `webAppFolder` when that folder exists.
+ */
+export async function createApp(
+  config: AppConfig,
+  { webAppFolder = builtWebAppFolder }: { webAppFolder?: string } = {},
+): Promise<NestExpressApplication> {
   const logger = createLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bodyParser: false,
@@ -24,6 +31,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // First, so that every answer has them: errors of the body parser and 404s included.
+  app.use(securityHeaders());
   // `request.ip` is then the client's address as the trusted proxies saw it (TRUST_PROXY).
   app.set('trust proxy', config.trustProxy);
   app.use(pinoHttp({ logger, quietReqLogger: true }));
@@ -32,7 +41,11 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   const ioAdapter = new ChatIoAdapter(app, config, app.get(RedisConnection), logger);
   await ioAdapter.connectToRedis();
   app.useWebSocketAdapter(ioAdapter);
-  app.enableCors({ origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  // Credentials: an allowed origin's web app keeps its session in the refresh cookie.
+  app.enableCors({
+    origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+    credentials: config.corsOrigins.length > 0,
+  });
   if (existsSync(webAppFolder)) app.useStaticAssets(webAppFolder);
   return app;
 }

@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { parseEnv } from './config/env';
 import { App } from './app/app';
-import { useAuthStore } from './features/auth/stores/auth-store';
+import { restoreSession } from './features/auth/api/restore-session';
 import { createParleyClient } from './lib/parley-client';
 import './index.css';
 
@@ -11,7 +11,7 @@ const root = document.getElementById('root')!;
 try {
   const env = parseEnv(import.meta.env, window.location.origin);
   const client = createParleyClient(env.apiBaseUrl);
-  if (client.userId) useAuthStore.getState().signedIn(client.userId, null);
+  void restoreSession(client, env.apiBaseUrl);
   createRoot(root).render(
     <StrictMode>
       <App client={client} />

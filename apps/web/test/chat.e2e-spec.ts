@@ -281,25 +281,21 @@ suite(
     });
 
     it('returns to sign-in when the session cannot be refreshed', async () => {
-      const expired = (claims: object) =>
-        `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
-      const now = Math.floor(Date.now() / 1000);
-      const tokens = {
-        accessToken: expired({
-          sub: '00000000-0000-4000-8000-000000000000',
-          iat: now - 2000,
-          exp: now - 1000,
-        }),
-        refreshToken: 'revoked-refresh-token',
-      };
-      await bob.evaluate(
-        (stored) => localStorage.setItem('parley.tokens', stored),
-        JSON.stringify(tokens),
-      );
+      // A revoked session cookie: the page cannot get an access token with it.
+      await bobContext.addCookies([
+        {
+          name: 'parley_refresh',
+          value: 'revoked-refresh-token',
+          domain: new URL(api.baseUrl).hostname,
+          path: '/auth',
+          httpOnly: true,
+          sameSite: 'Strict',
+        },
+      ]);
       await bob.reload();
       await shown(bob.getByRole('button', { name: 'Log in' }));
       await shown(bob.getByText('Your session has ended'));
-      expect(await bob.evaluate(() => localStorage.getItem('parley.tokens'))).toBeNull();
+      expect(await bob.evaluate(() => localStorage.getItem('parley.session'))).toBeNull();
     });
 
     it('printed no errors to the console', () => {

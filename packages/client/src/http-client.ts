@@ -1,6 +1,7 @@
 import type {
   AddMemberBody,
   AuthResponse,
+  AuthTokenResponse,
   Conversation,
   ConversationPage,
   CreateConversationBody,
@@ -10,6 +11,7 @@ import type {
   ReadResult,
   RegisterBody,
   TokenPair,
+  TokenResponse,
   User,
 } from '@parley/protocol';
 
@@ -34,6 +36,11 @@ export interface ParleyHttpClientOptions {
    * request with once (see `ParleySession.freshAccessToken`).
    */
   refreshAccessToken?: (rejectedToken: string) => Promise<string>;
+  /**
+   * The `credentials` of the auth routes' requests; `'include'` for a cookie session with an API
+   * on another origin (the browser default, `'same-origin'`, suffices on the same origin).
+   */
+  credentials?: RequestCredentials;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
 }
@@ -62,11 +69,17 @@ export class ParleyHttpClient {
     this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  register(body: RegisterBody): Promise<AuthResponse> {
+  /** With `session: 'cookie'` the refresh token goes into the server's HttpOnly cookie instead. */
+  register(body: RegisterBody & { session: 'cookie' }): Promise<AuthTokenResponse>;
+  register(body: RegisterBody): Promise<AuthResponse>;
+  register(body: RegisterBody): Promise<AuthTokenResponse> {
     return this.request('POST', '/auth/register', body, { authenticated: false });
   }
 
-  login(body: LoginBody): Promise<AuthResponse> {
+  /** With `session: 'cookie'` the refresh token goes into the server's HttpOnly cookie instead. */
+  login(body: LoginBody & { session: 'cookie' }): Promise<AuthTokenResponse>;
+  login(body: LoginBody): Promise<AuthResponse>;
+  login(body: LoginBody): Promise<AuthTokenResponse> {
     return this.request('POST', '/auth/login', body, { authenticated: false });
   }
 
@@ -74,7 +87,13 @@ export class ParleyHttpClient {
     return this.request('POST', '/auth/refresh', { refreshToken }, { authenticated: false });
   }
 
-  logout(refreshToken: string): Promise<void> {
+  /** Refreshes the cookie session: the server rotates the cookie and answers the access token. */
+  refreshFromCookie(): Promise<TokenResponse> {
+    return this.request('POST', '/auth/refresh', { session: 'cookie' }, { authenticated: false });
+  }
+
+  /** Ends the session of `refreshToken`, or without one the cookie session. */
+  logout(refreshToken?: string): Promise<void> {
     return this.request('POST', '/auth/logout', { refreshToken }, { authenticated: false });
   }
 
@@ -177,6 +196,10 @@ export class ParleyHttpClient {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      // The cookie session's cookie is scoped to /auth: only those requests need it.
+      ...(this.options.credentials && path.startsWith('/auth/')
+        ? { credentials: this.options.credentials }
+        : {}),
     });
   }
 }

@@ -12,6 +12,7 @@ import {
   type ServerToClientEvents,
   type SyncedConversation,
   type TokenPair,
+  type TokenResponse,
   type TypingEvent,
   type UnreadUpdate,
   type User,
@@ -61,7 +62,16 @@ export interface ParleyClientEvents {
 export interface ParleyClientOptions {
   /** Base URL of a Parley API node, e.g. `http://localhost:3000`. */
   baseUrl: string;
-  /** Tokens kept from an earlier run (see `onTokens`). */
+  /**
+   * Where the refresh token lives. `'tokens'`: with the app, which persists the pair it gets in
+   * `onTokens` (Node, native apps). `'cookie'` (browsers): in the server's HttpOnly cookie,
+   * out of reach of the page's scripts; the access token lives in memory only, and a new page
+   * gets one with {@link ParleyClient.resumeSession}. Cookie sessions need the API on the
+   * page's origin or on an allowed one (`CORS_ORIGIN`) of the same site.
+   * @default 'tokens'
+   */
+  session?: 'tokens' | 'cookie';
+  /** Tokens kept from an earlier run (see `onTokens`); token sessions only. */
   tokens?: TokenPair | null;
   /**
    * Called with every new token pair and with null on sign-out. Persist the pair here: refresh
@@ -138,6 +148,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
   private readonly session: ParleySession;
+  private readonly cookieSession: boolean;
   private readonly outboxQueue: Outbox;
   private ledger: MessageLedger;
   private readonly backoff: BackoffOptions;
@@ -169,10 +180,20 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.syncLimit = options.syncLimit;
     this.ledger = new MessageLedger(options.cursors);
+    this.cookieSession = options.session === 'cookie';
+    const onTokens = options.onTokens;
     this.session = new ParleySession({
-      tokens: options.tokens ?? null,
-      refreshTokens: (refreshToken) => this.http.refresh(refreshToken),
-      onTokens: options.onTokens,
+      tokens: this.cookieSession ? null : (options.tokens ?? null),
+      refreshTokens: (refreshToken) => {
+        if (this.cookieSession) return this.http.refreshFromCookie();
+        if (refreshToken === undefined) return Promise.reject(new Error('Not signed in'));
+        return this.http.refresh(refreshToken);
+      },
+      // A cookie session has nothing for the app to keep.
+      onTokens:
+        onTokens && !this.cookieSession
+          ? (tokens) => onTokens(tokens as TokenPair | null)
+          : undefined,
       onEnded: () => this.endSession(),
       refreshLeewayMs: options.refreshLeewayMs ?? 30_000,
       backoff: this.backoff,
@@ -180,6 +201,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     this.http = new ParleyHttpClient({
       baseUrl: options.baseUrl,
       fetch: options.fetch,
+      credentials: this.cookieSession ? 'include' : undefined,
       getAccessToken: () => this.session.accessToken,
       refreshAccessToken: (rejectedToken) => this.session.freshAccessToken(rejectedToken),
     });
@@ -239,18 +261,41 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
 
   /** Creates an account and signs in with it. */
   async register(body: RegisterBody): Promise<User> {
-    return this.startSession(await this.http.register(body));
+    return this.startSession(await this.http.register({ ...body, ...this.sessionMode() }));
   }
 
   async login(body: LoginBody): Promise<User> {
-    return this.startSession(await this.http.login(body));
+    return this.startSession(await this.http.login({ ...body, ...this.sessionMode() }));
+  }
+
+  /**
+   * A cookie session on a new page: gets an access token with the session cookie and resolves
+   * with the user's id. Rejects like a refresh: a refused cookie (none, expired, revoked) also
+   * ends the session (`signedOut`); a passing failure (network, 5xx, 429) leaves it to retry.
+   * @example
+   * const client = new ParleyClient({ baseUrl: location.origin, session: 'cookie' });
+   * const userId = await client.resumeSession();
+   */
+  async resumeSession(): Promise<string> {
+    await this.session.resume();
+    return this.session.userId!;
   }
 
   /** Ends the session on the server and locally; pending sends are rejected with `CLOSED`. */
   async logout(): Promise<void> {
+    const signedIn = this.session.accessToken !== null;
     const refreshToken = this.session.refreshToken;
     this.signOutLocally('Signed out');
-    if (refreshToken) await this.http.logout(refreshToken);
+    if (this.cookieSession && signedIn) await this.http.logout();
+    else if (refreshToken) await this.http.logout(refreshToken);
+  }
+
+  /**
+   * Signs out here without telling the server: another tab of this browser ended the cookie
+   * session they share (its logout also cleared the cookie).
+   */
+  forgetSession(): void {
+    this.signOutLocally('Signed out in another tab');
   }
 
   /**
@@ -350,7 +395,11 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     await this.command('typing', { conversationId, isTyping });
   }
 
-  private startSession(response: { user: User } & TokenPair): User {
+  private sessionMode(): { session?: 'cookie' } {
+    return this.cookieSession ? { session: 'cookie' } : {};
+  }
+
+  private startSession(response: { user: User } & TokenResponse): User {
     if (this.session.userId && this.session.userId !== response.user.id) {
       this.signOutLocally('Signed in as another user');
     }

@@ -1,4 +1,4 @@
-import type { TokenPair } from '@parley/protocol';
+import type { TokenPair, TokenResponse } from '@parley/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParleyApiError } from './http-client.js';
 import { ParleySession, type ParleySessionOptions } from './session.js';
@@ -27,7 +27,7 @@ function deferred<T>() {
 }
 
 function createSession(overrides: Partial<ParleySessionOptions> = {}) {
-  const tokensSeen: (TokenPair | null)[] = [];
+  const tokensSeen: (TokenResponse | null)[] = [];
   const onEnded = vi.fn();
   const sut = new ParleySession({
     tokens: tokenPair(1),
@@ -94,7 +94,7 @@ describe('ParleySession', () => {
   it('keeps the session and retries with backoff after a passing failure', async () => {
     vi.useFakeTimers();
     const refreshTokens = vi
-      .fn<(refreshToken: string) => Promise<TokenPair>>()
+      .fn<(refreshToken: string | undefined) => Promise<TokenPair>>()
       .mockRejectedValueOnce(new TypeError('fetch failed'))
       .mockResolvedValueOnce(tokenPair(2));
     const { sut, onEnded } = createSession({ refreshTokens });
@@ -149,5 +149,35 @@ describe('ParleySession', () => {
     expect(tokensSeen.at(-1)?.refreshToken).toBe('refresh-2');
     await vi.advanceTimersByTimeAsync(10_000);
     expect(refreshTokens).toHaveBeenCalledTimes(1);
+  });
+
+  it('resumes a cookie session without tokens; a plain refresh without tokens is refused', async () => {
+    const refreshTokens = vi.fn(async (refreshToken: string | undefined) => {
+      expect(refreshToken).toBeUndefined();
+      return { accessToken: tokenPair(2).accessToken };
+    });
+    const { sut } = createSession({ tokens: null, refreshTokens });
+
+    await expect(sut.refresh()).rejects.toThrow('Not signed in');
+    expect(refreshTokens).not.toHaveBeenCalled();
+    expect(await sut.resume()).toBe(tokenPair(2).accessToken);
+    expect(sut.userId).toBe('user-1');
+    expect(sut.refreshToken).toBeNull();
+    sut.stop();
+  });
+
+  it('ends a resumed session the server refuses', async () => {
+    const refused = new ParleyApiError(401, {
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'invalid refresh token',
+    });
+    const { sut, onEnded } = createSession({
+      tokens: null,
+      refreshTokens: () => Promise.reject(refused),
+    });
+    await expect(sut.resume()).rejects.toBe(refused);
+    expect(onEnded).toHaveBeenCalledTimes(1);
+    expect(sut.accessToken).toBeNull();
   });
 });

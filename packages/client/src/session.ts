@@ -1,15 +1,18 @@
-import type { TokenPair } from '@parley/protocol';
+import type { TokenResponse } from '@parley/protocol';
 import { decodeAccessToken, refreshDelayMs } from './access-token.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { ParleyApiError } from './http-client.js';
 
 export interface ParleySessionOptions {
-  /** Tokens the app kept from an earlier run; null: signed out until `start`. */
-  tokens: TokenPair | null;
-  /** `POST /auth/refresh`. */
-  refreshTokens: (refreshToken: string) => Promise<TokenPair>;
+  /** Tokens the app kept from an earlier run; null: signed out until `start` or `resume`. */
+  tokens: TokenResponse | null;
+  /**
+   * `POST /auth/refresh` with the session's refresh token; without one (a cookie session, whose
+   * refresh token the server keeps in a cookie) from the cookie.
+   */
+  refreshTokens: (refreshToken: string | undefined) => Promise<TokenResponse>;
   /** Called with every new token pair (null once signed out), for the app to persist. */
-  onTokens?: (tokens: TokenPair | null) => void;
+  onTokens?: (tokens: TokenResponse | null) => void;
   /** Called once the server refused the refresh token: the session is over. */
   onEnded: () => void;
   /** How long before the access token expires to refresh it. */
@@ -24,7 +27,7 @@ export interface ParleySessionOptions {
  * treats a second use of a spent one as theft and revokes the whole session.
  */
 export class ParleySession {
-  private tokens: TokenPair | null;
+  private tokens: TokenResponse | null;
   private refreshing: Promise<string> | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private failedRefreshes = 0;
@@ -51,7 +54,7 @@ export class ParleySession {
   }
 
   /** Starts a session with the tokens of a login or registration. */
-  start(tokens: TokenPair): void {
+  start(tokens: TokenResponse): void {
     this.generation++;
     this.refreshing = null;
     this.stopped = false;
@@ -92,8 +95,20 @@ export class ParleySession {
 
   /** Refreshes the token pair; concurrent calls share one request. */
   refresh(): Promise<string> {
+    return this.startRefresh(false);
+  }
+
+  /**
+   * Refreshes even without tokens: a cookie session lives on in the browser's cookie across page
+   * loads, while its access token lived in the page's memory only.
+   */
+  resume(): Promise<string> {
+    return this.startRefresh(true);
+  }
+
+  private startRefresh(withoutTokens: boolean): Promise<string> {
     if (this.refreshing) return this.refreshing;
-    const refreshing = this.performRefresh();
+    const refreshing = this.performRefresh(withoutTokens);
     this.refreshing = refreshing;
     const settle = () => {
       if (this.refreshing === refreshing) this.refreshing = null;
@@ -102,13 +117,13 @@ export class ParleySession {
     return refreshing;
   }
 
-  private async performRefresh(): Promise<string> {
+  private async performRefresh(withoutTokens: boolean): Promise<string> {
     const tokens = this.tokens;
-    if (!tokens) throw new Error('Not signed in: there is no session to refresh');
+    if (!tokens && !withoutTokens) throw new Error('Not signed in: there is no session to refresh');
     const generation = this.generation;
-    let rotated: TokenPair;
+    let rotated: TokenResponse;
     try {
-      rotated = await this.options.refreshTokens(tokens.refreshToken);
+      rotated = await this.options.refreshTokens(tokens?.refreshToken);
     } catch (error) {
       if (generation === this.generation) {
         if (isSessionRejected(error)) {
@@ -128,7 +143,7 @@ export class ParleySession {
     return rotated.accessToken;
   }
 
-  private store(tokens: TokenPair, issuedJustNow: boolean): void {
+  private store(tokens: TokenResponse, issuedJustNow: boolean): void {
     this.tokens = tokens;
     this.options.onTokens?.(tokens);
     this.scheduleRefresh(issuedJustNow);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { registerBodySchema } from './auth.js';
+import {
+  loginBodySchema,
+  logoutBodySchema,
+  refreshBodySchema,
+  registerBodySchema,
+} from './auth.js';
 
 describe('registerBodySchema', () => {
   it('folds the username to lower case', () => {
@@ -21,5 +26,29 @@ describe('registerBodySchema', () => {
     expect(
       registerBodySchema.safeParse({ username: 'alice', password: 'p'.repeat(201) }).success,
     ).toBe(false);
+  });
+});
+
+describe('cookie sessions (contract v2 section 2)', () => {
+  it('accept session "cookie" on register, login and refresh, and nothing else', () => {
+    const credentials = { username: 'alice', password: 'password1' };
+    expect(registerBodySchema.parse({ ...credentials, session: 'cookie' }).session).toBe('cookie');
+    expect(loginBodySchema.parse({ ...credentials, session: 'cookie' }).session).toBe('cookie');
+    expect(refreshBodySchema.parse({ session: 'cookie' })).toEqual({ session: 'cookie' });
+    for (const session of ['tokens', '', 1, null]) {
+      expect(loginBodySchema.safeParse({ ...credentials, session }).success).toBe(false);
+      expect(refreshBodySchema.safeParse({ session }).success).toBe(false);
+    }
+  });
+
+  it('let refresh and logout leave the token out (the cookie has it); the body form is unchanged', () => {
+    expect(refreshBodySchema.parse({})).toEqual({});
+    expect(logoutBodySchema.parse({})).toEqual({});
+    expect(refreshBodySchema.parse({ refreshToken: 'abc' })).toEqual({ refreshToken: 'abc' });
+    expect(logoutBodySchema.parse({ refreshToken: 'abc' })).toEqual({ refreshToken: 'abc' });
+    for (const refreshToken of ['', 'a'.repeat(513), 5]) {
+      expect(refreshBodySchema.safeParse({ refreshToken }).success).toBe(false);
+      expect(logoutBodySchema.safeParse({ refreshToken }).success).toBe(false);
+    }
   });
 });

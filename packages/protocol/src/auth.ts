@@ -14,10 +14,17 @@ export const passwordSchema = z
 
 export const displayNameSchema = singleLineTextSchema('displayName', 64);
 
+/**
+ * `"cookie"`: the refresh token goes into an HttpOnly cookie scoped to `/auth` instead of the
+ * JSON answer (contract v2 section 2; the web app's mode).
+ */
+export const sessionModeSchema = z.literal('cookie');
+
 export const registerBodySchema = z.object({
   username: usernameSchema,
   password: passwordSchema,
   displayName: displayNameSchema.optional(),
+  session: sessionModeSchema.optional(),
 });
 export type RegisterBody = z.input<typeof registerBodySchema>;
 
@@ -25,14 +32,22 @@ export const loginBodySchema = z.object({
   // Any string is accepted here: a malformed name simply fails like a wrong password.
   username: z.string().max(200).toLowerCase(),
   password: z.string().max(200),
+  session: sessionModeSchema.optional(),
 });
 export type LoginBody = z.input<typeof loginBodySchema>;
 
-export const refreshBodySchema = z.object({ refreshToken: z.string().min(1).max(512) });
+const refreshTokenSchema = z.string().min(1).max(512);
+
+/** Without `refreshToken` the server takes the session cookie's (and answers 400 without one). */
+export const refreshBodySchema = z.object({
+  refreshToken: refreshTokenSchema.optional(),
+  session: sessionModeSchema.optional(),
+});
 export type RefreshBody = z.input<typeof refreshBodySchema>;
 
-export const logoutBodySchema = refreshBodySchema;
-export type LogoutBody = RefreshBody;
+/** Without `refreshToken` the server takes the session cookie's (and answers 400 without one). */
+export const logoutBodySchema = z.object({ refreshToken: refreshTokenSchema.optional() });
+export type LogoutBody = z.input<typeof logoutBodySchema>;
 
 export interface User {
   id: string;
@@ -48,6 +63,16 @@ export interface TokenPair {
 export interface AuthResponse extends TokenPair {
   user: User;
 }
+
+/**
+ * A token answer of register, login or refresh in either mode: in cookie mode `refreshToken` is
+ * left out (it is in the cookie).
+ */
+export type TokenResponse = Omit<TokenPair, 'refreshToken'> &
+  Partial<Pick<TokenPair, 'refreshToken'>>;
+
+/** A register or login answer in either mode (see {@link TokenResponse}). */
+export type AuthTokenResponse = TokenResponse & { user: User };
 
 /** Claims of an access token: `sub` is the user id, `sid` the session (refresh-token family). */
 export interface AccessTokenClaims {

@@ -19,4 +19,19 @@ describe('createLogger', () => {
     expect(lines[0]).not.toMatch(/secret-/);
     expect(lines[0]).toContain('[redacted]');
   });
+
+  it('never writes the session cookie, asked for or set', () => {
+    const lines: string[] = [];
+    const sut = createLogger('info', { write: (line: string) => lines.push(line) });
+
+    sut.info(
+      {
+        req: { headers: { cookie: 'parley_refresh=secret-refresh-token' } },
+        res: { headers: { 'set-cookie': ['parley_refresh=secret-rotated-token; Path=/auth'] } },
+      },
+      'request completed',
+    );
+
+    expect(lines[0]).not.toMatch(/secret-/);
+  });
 });

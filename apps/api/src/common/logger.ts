@@ -8,6 +8,8 @@ export const LOGGER = Symbol('LOGGER');
 const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  // pino-http logs response headers: a cookie session's refresh token is in Set-Cookie.
+  'res.headers["set-cookie"]',
   'password',
   '*.password',
   'refreshToken',

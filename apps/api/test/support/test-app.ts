@@ -16,8 +16,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts a real API node on a free loopback port against this run's database. */
-export async function startTestApp(environment: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Starts a real API node on a free loopback port against this run's database (serving the web
+ * app from `webAppFolder` when given).
+ */
+export async function startTestApp(
+  environment: Record<string, string> = {},
+  { webAppFolder }: { webAppFolder?: string } = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -30,7 +36,7 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
     AUTH_RATE_PER_MIN: '100000',
     ...environment,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, { webAppFolder });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -5,6 +5,7 @@ import { hydrateReceipts } from '@/features/chat/api/receipts-cache';
 import { useAuthStore } from '@/features/auth/stores/auth-store';
 import { useSocketEvent } from '@/hooks/use-socket';
 import { useParleyClient } from '@/lib/parley-client';
+import { storeSessionHint } from '@/lib/session-hint';
 import { AppProvider } from './provider';
 import { resetSessionData } from './reset-session-data';
 import { ChatPage } from './routes/chat-page';
@@ -29,21 +30,24 @@ function Session() {
   const signedIn = useAuthStore((state) => state.signedIn);
   const signedOut = useAuthStore((state) => state.signedOut);
   const profileLoaded = useAuthStore((state) => state.profileLoaded);
+  const restoring = useAuthStore((state) => state.restoring);
 
   const onSessionEnded = useCallback(() => {
+    storeSessionHint(null);
     resetSessionData();
     signedOut('Your session has ended. Please log in again.');
   }, [signedOut]);
   useSocketEvent('signedOut', onSessionEnded);
 
+  // That tab's logout ended the session on the server and cleared the cookie already.
   const onSignedOutElsewhere = useCallback(() => {
-    client.logout().catch(() => undefined);
+    client.forgetSession();
     resetSessionData();
     signedOut('You logged out in another tab.');
   }, [client, signedOut]);
   useTabSync(onSignedOutElsewhere);
 
-  // Tokens kept from an earlier visit: signed in already; the profile follows.
+  // A session restored from the cookie: signed in already; the profile follows.
   useEffect(() => {
     if (!userId) return;
     // The session may have ended before this component listened (a refused refresh at start).
@@ -56,14 +60,37 @@ function Session() {
     client.http.me().then(profileLoaded, () => undefined);
   }, [client, userId, profileLoaded, onSessionEnded]);
 
-  const onSignedIn = useCallback((user: User) => signedIn(user.id, user), [signedIn]);
+  const onSignedIn = useCallback(
+    (user: User) => {
+      storeSessionHint(user.id);
+      signedIn(user.id, user);
+    },
+    [signedIn],
+  );
 
   const onLogout = useCallback(() => {
+    storeSessionHint(null);
     client.logout().catch(() => undefined);
     resetSessionData();
     signedOut();
   }, [client, signedOut]);
 
+  if (restoring) return <RestoringPage />;
   if (!userId) return <SignInPage onSignedIn={onSignedIn} />;
   return <ChatPage key={userId} ownUserId={userId} onLogout={onLogout} />;
+}
+
+/** While a new page gets its session back from the cookie (or waits for the API to answer). */
+function RestoringPage() {
+  return (
+    <main className="flex min-h-dvh items-center justify-center bg-slate-50">
+      <p role="status" className="flex items-center gap-2 text-sm font-medium text-slate-600">
+        <span
+          aria-hidden="true"
+          className="size-3 animate-spin rounded-full border-2 border-slate-400/30 border-t-slate-600"
+        />
+        Connecting...
+      </p>
+    </main>
+  );
 }

@@ -1,31 +1,24 @@
 import { ParleyClient } from '@parley/client';
 import { createContext, useContext } from 'react';
 import { coordinatedRefreshFetch } from './refresh-coordinator';
-import { readStoredTokens, storeTokens } from './token-storage';
 
 /**
- * The one client of the page: it owns the session (tokens in localStorage, refreshed before they
- * expire and after a 401) and the one socket. Create it once per page: two clients spending one
- * refresh token would get the session revoked (other tabs are handled by the fetch below).
+ * The one client of the page. Its session is a cookie session: the refresh token lives in the
+ * server's HttpOnly cookie, which no script (nor an injected one) can read; the access token
+ * lives in this client's memory only, and a new page gets one with `resumeSession`. Create it
+ * once per page; the tabs of the browser take turns at the auth routes (refresh-coordinator.ts).
  */
 export function createParleyClient(baseUrl: string): ParleyClient {
-  let client: ParleyClient | null = null;
-  client = new ParleyClient({
+  return new ParleyClient({
     baseUrl,
-    tokens: readStoredTokens(),
-    onTokens: storeTokens,
-    // Tabs of this browser share one session: see refresh-coordinator.ts.
+    session: 'cookie',
     fetch: coordinatedRefreshFetch({
       fetch: globalThis.fetch.bind(globalThis),
-      readStored: readStoredTokens,
-      store: storeTokens,
-      currentUserId: () => client?.userId ?? null,
       locks: globalThis.navigator?.locks,
     }),
     // A person waits for the chat to come back: retry sooner than the SDK's 30 s ceiling.
     backoff: { initialDelayMs: 1000, maxDelayMs: 10_000 },
   });
-  return client;
 }
 
 export const ParleyClientContext = createContext<ParleyClient | null>(null);

@@ -1,108 +1,76 @@
-import type { TokenPair } from '@parley/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { coordinatedRefreshFetch, tokenSubject } from './refresh-coordinator';
+import { coordinatedRefreshFetch } from './refresh-coordinator';
 
-const token = (sub: string, serial: number) =>
-  `e30.${Buffer.from(JSON.stringify({ sub, serial })).toString('base64url')}.sig`;
-const pair = (sub: string, serial: number): TokenPair => ({
-  accessToken: token(sub, serial),
-  refreshToken: `refresh-${sub}-${serial}`,
-});
-
-const refreshRequest = (refreshToken: string): [string, RequestInit] => [
-  'http://localhost:3000/auth/refresh',
-  { method: 'POST', body: JSON.stringify({ refreshToken }) },
-];
-
-function setup(stored: TokenPair | null, userId = 'ann') {
-  const storage = { tokens: stored };
-  const serverFetch = vi.fn(async () => Response.json(pair('ann', 9)));
-  const sut = coordinatedRefreshFetch({
-    fetch: serverFetch as unknown as typeof fetch,
-    readStored: () => storage.tokens,
-    store: (tokens) => {
-      storage.tokens = tokens;
-    },
-    currentUserId: () => userId,
-  });
-  return { sut, serverFetch, storage };
+/** A LockManager of one lock, granted in request order, as the browser's is across tabs. */
+function fakeLocks() {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    request: ((_name: string, callback: (lock: Lock | null) => Promise<unknown>) => {
+      const run = queue.then(() => callback(null));
+      queue = run.catch(() => undefined);
+      return run;
+    }) as LockManager['request'],
+  };
 }
 
-describe('tokenSubject', () => {
-  it('reads sub, or null for anything else', () => {
-    expect(tokenSubject(token('ann', 1))).toBe('ann');
-    expect(tokenSubject('not-a-token')).toBeNull();
+/**
+ * The server's view of one cookie session: each refresh spends the cookie it carries and sets
+ * the next; a spent one coming back revokes the session.
+ */
+function cookieServer() {
+  const state = { cookie: 1, revoked: false, inFlight: 0, maxInFlight: 0 };
+  const fetch = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+    const presented = state.cookie;
+    state.inFlight++;
+    state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    state.inFlight--;
+    if (init?.method !== 'POST') return new Response('{}');
+    if (presented !== state.cookie) state.revoked = true;
+    if (state.revoked) return new Response('{}', { status: 401 });
+    state.cookie++;
+    return Response.json({ accessToken: `access-${state.cookie}` });
   });
-});
+  return { state, fetch: fetch as unknown as typeof globalThis.fetch };
+}
+
+const refresh = ['http://localhost:3000/auth/refresh', { method: 'POST', body: '{}' }] as const;
 
 describe('coordinatedRefreshFetch', () => {
-  it('refreshes with the server and stores the rotated pair itself', async () => {
-    const { sut, serverFetch, storage } = setup(pair('ann', 1));
-    const response = await sut(...refreshRequest('refresh-ann-1'));
-    expect(serverFetch).toHaveBeenCalledTimes(1);
-    expect(await response.json()).toEqual(pair('ann', 9));
-    expect(storage.tokens).toEqual(pair('ann', 9));
+  it('lets tabs refreshing at once take turns, so no spent cookie comes back', async () => {
+    const server = cookieServer();
+    const locks = fakeLocks();
+    const tabs = Array.from({ length: 3 }, () =>
+      coordinatedRefreshFetch({ fetch: server.fetch, locks }),
+    );
+    const answers = await Promise.all(tabs.map((tab) => tab(...refresh)));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(server.state).toMatchObject({ cookie: 4, revoked: false, maxInFlight: 1 });
   });
 
-  it('takes the pair another tab rotated instead of spending a spent token', async () => {
-    const { sut, serverFetch } = setup(pair('ann', 2));
-    const response = await sut(...refreshRequest('refresh-ann-1'));
-    expect(serverFetch).not.toHaveBeenCalled();
-    expect(await response.json()).toEqual(pair('ann', 2));
+  it('without the lock the same race revokes the session (what the lock prevents)', async () => {
+    const server = cookieServer();
+    const tabs = Array.from({ length: 2 }, () => coordinatedRefreshFetch({ fetch: server.fetch }));
+    await Promise.all(tabs.map((tab) => tab(...refresh)));
+    expect(server.state.revoked).toBe(true);
   });
 
-  it('never takes the pair of another user', async () => {
-    const { sut, serverFetch } = setup(pair('ben', 2));
-    await sut(...refreshRequest('refresh-ann-1'));
-    expect(serverFetch).toHaveBeenCalledTimes(1);
-  });
-
-  it('passes other requests through untouched', async () => {
-    const { sut, serverFetch } = setup(pair('ann', 2));
-    await sut('http://localhost:3000/users/me', { method: 'GET' });
-    expect(serverFetch).toHaveBeenCalledWith('http://localhost:3000/users/me', { method: 'GET' });
-  });
-
-  it('returns a refused refresh as it came, storing nothing', async () => {
-    const storage = { tokens: pair('ann', 1) };
-    const refused = coordinatedRefreshFetch({
-      fetch: (async () => new Response('{}', { status: 401 })) as unknown as typeof fetch,
-      readStored: () => storage.tokens,
-      store: (tokens) => {
-        storage.tokens = tokens;
-      },
-      currentUserId: () => 'ann',
-    });
-    expect((await refused(...refreshRequest('refresh-ann-1'))).status).toBe(401);
-    expect(storage.tokens).toEqual(pair('ann', 1));
-  });
-
-  it('lets one of two tabs refreshing at once ask the server; the other takes its pair', async () => {
-    const storage = { tokens: pair('ann', 1) as TokenPair | null };
-    let queue: Promise<unknown> = Promise.resolve();
+  it('takes the lock for logins and logouts too, and for nothing else', async () => {
+    const granted = fakeLocks();
+    let grants = 0;
     const locks = {
-      request: ((_name: string, callback: (lock: Lock | null) => Promise<unknown>) => {
-        const run = queue.then(() => callback(null));
-        queue = run.catch(() => undefined);
-        return run;
+      request: ((name: string, callback: (lock: Lock | null) => Promise<unknown>) => {
+        grants++;
+        return granted.request(name, callback);
       }) as LockManager['request'],
     };
-    const serverFetch = vi.fn(async () => Response.json(pair('ann', 2)));
-    const tab = () =>
-      coordinatedRefreshFetch({
-        fetch: serverFetch as unknown as typeof fetch,
-        readStored: () => storage.tokens,
-        store: (tokens) => {
-          storage.tokens = tokens;
-        },
-        currentUserId: () => 'ann',
-        locks,
-      });
-    const answers = await Promise.all([
-      tab()(...refreshRequest('refresh-ann-1')),
-      tab()(...refreshRequest('refresh-ann-1')),
-    ]);
-    expect(serverFetch).toHaveBeenCalledTimes(1);
-    for (const answer of answers) expect(await answer.json()).toEqual(pair('ann', 2));
+    const server = cookieServer();
+    const sut = coordinatedRefreshFetch({ fetch: server.fetch, locks });
+    await sut('http://localhost:3000/auth/login', { method: 'POST', body: '{}' });
+    await sut('http://localhost:3000/auth/logout', { method: 'POST', body: '{}' });
+    await sut('http://localhost:3000/users/me', { method: 'GET' });
+    await sut('http://localhost:3000/conversations', { method: 'POST', body: '{}' });
+    expect(grants).toBe(2);
+    expect(server.fetch).toHaveBeenCalledTimes(4);
   });
 });

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../config/app-config.js';
+import { securityHeaders } from '../../common/security-headers.js';
 import { closeRedisClient, type RedisConnection } from '../../redis/redis-connection.js';
 
 /** The contract's frame limit: a larger frame closes that socket, as Socket.IO does. */
@@ -57,6 +58,8 @@ export class ChatIoAdapter extends IoAdapter {
         callback: (error: string | null, ok: boolean) => void,
       ) => callback(null, isOriginAllowed(request, origins)),
     }) as Server;
+    // Engine.IO answers its HTTP requests (handshake, long-polling) without Express.
+    server.engine.use(securityHeaders());
     if (this.pubClient && this.subClient) {
       server.adapter(createAdapter(this.pubClient, this.subClient, { requestsTimeout: 3_000 }));
       this.resyncAfterOutage(server, this.subClient);

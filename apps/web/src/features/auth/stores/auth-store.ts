@@ -8,6 +8,9 @@ interface AuthState {
   user: User | null;
   /** Why the last session ended, for the sign-in screen. */
   notice: string | null;
+  /** A new page is getting its session back from the cookie (restore-session.ts). */
+  restoring: boolean;
+  restoreStarted: () => void;
   signedIn: (userId: string, user: User | null) => void;
   profileLoaded: (user: User) => void;
   signedOut: (notice?: string) => void;
@@ -17,7 +20,10 @@ export const useAuthStore = create<AuthState>()((set) => ({
   userId: null,
   user: null,
   notice: null,
-  signedIn: (userId, user) => set({ userId, user, notice: null }),
+  restoring: false,
+  restoreStarted: () => set({ restoring: true }),
+  signedIn: (userId, user) => set({ userId, user, notice: null, restoring: false }),
   profileLoaded: (user) => set((state) => (state.userId === user.id ? { user } : state)),
-  signedOut: (notice) => set({ userId: null, user: null, notice: notice ?? null }),
+  signedOut: (notice) =>
+    set({ userId: null, user: null, notice: notice ?? null, restoring: false }),
 }));
