@@ -54,6 +54,9 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  MAX_GROUP_MEMBERS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(1000)),
+  CONVERSATION_CREATE_RATE_PER_MIN: positiveInt(30),
+  GROUP_CHANGE_RATE_PER_MIN: positiveInt(60),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -78,6 +81,12 @@ export class AppConfig {
   /** How long a crashed node's users stay "online" at most (its heartbeat's time to live). */
   readonly presenceTtlSec!: number;
   readonly logLevel!: string;
+  /** A group's members at most, the creator included. */
+  readonly maxGroupMembers!: number;
+  /** Conversations (direct or group) one user may create per minute, across nodes. */
+  readonly conversationCreateRatePerMin!: number;
+  /** Renames and member additions/removals one user may make per minute, across nodes. */
+  readonly groupChangeRatePerMin!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -121,6 +130,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authRatePerMin: values.AUTH_RATE_PER_MIN,
     presenceTtlSec: values.PRESENCE_TTL_SEC,
     logLevel: values.LOG_LEVEL,
+    maxGroupMembers: values.MAX_GROUP_MEMBERS,
+    conversationCreateRatePerMin: values.CONVERSATION_CREATE_RATE_PER_MIN,
+    groupChangeRatePerMin: values.GROUP_CHANGE_RATE_PER_MIN,
   });
 }
 

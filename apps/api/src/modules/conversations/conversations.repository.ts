@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberRole } from '@parley/protocol';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { conversationMembers, conversations, users } from '../../database/schema.js';
 import type { ConversationViewRow } from './conversation-view.js';
@@ -114,24 +114,48 @@ export class ConversationsRepository {
   }
 
   /**
-   * Adds a member; false when the user already is one. The newcomer's watermarks start at the
-   * conversation's last seq: history is there to read, but it does not count as unread.
+   * Adds a member, unless the user already is one or the group has `maxMembers` already. The
+   * newcomer's watermarks start at the conversation's last seq: history is there to read, but
+   * it does not count as unread. The conversation's row lock orders concurrent additions, so
+   * two of them cannot both take the last place.
    */
-  async addMember(conversationId: string, userId: string, role: MemberRole): Promise<boolean> {
-    const rows = await this.database.query<{ user_id: string }>(sql`
-      with added as (
-        insert into conversation_members
-          (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
-        select id, ${userId}::uuid, ${role}::text, last_seq, last_seq
-        from conversations where id = ${conversationId}
-        on conflict do nothing
-        returning user_id
-      ), touched as (
-        update conversations set updated_at = now()
-        where id = ${conversationId} and exists (select 1 from added)
-      )
-      select user_id from added`);
-    return rows.length === 1;
+  async addMember(
+    conversationId: string,
+    userId: string,
+    role: MemberRole,
+    maxMembers: number,
+  ): Promise<'added' | 'member' | 'full'> {
+    return this.database.db.transaction(async (tx) => {
+      const [conversation] = await tx
+        .select({ lastSeq: conversations.lastSeq })
+        .from(conversations)
+        .where(eq(conversations.id, conversationId))
+        .for('update');
+      const [existing] = await tx
+        .select({ userId: conversationMembers.userId })
+        .from(conversationMembers)
+        .where(
+          and(
+            eq(conversationMembers.conversationId, conversationId),
+            eq(conversationMembers.userId, userId),
+          ),
+        );
+      if (existing) return 'member';
+      const [{ members }] = (await tx
+        .select({ members: sql<number>`count(*)::int` })
+        .from(conversationMembers)
+        .where(eq(conversationMembers.conversationId, conversationId))) as [{ members: number }];
+      if (members >= maxMembers) return 'full';
+      const lastSeq = conversation!.lastSeq;
+      await tx
+        .insert(conversationMembers)
+        .values({ conversationId, userId, role, lastReadSeq: lastSeq, lastDeliveredSeq: lastSeq });
+      await tx
+        .update(conversations)
+        .set({ updatedAt: sql`now()` })
+        .where(eq(conversations.id, conversationId));
+      return 'added';
+    });
   }
 
   /**
@@ -165,21 +189,6 @@ export class ConversationsRepository {
     });
   }
 
-  /** Members with their read watermark, oldest member first. */
-  async listMembers(
-    conversationId: string,
-  ): Promise<{ userId: string; role: MemberRole; lastReadSeq: number }[]> {
-    return this.database.db
-      .select({
-        userId: conversationMembers.userId,
-        role: conversationMembers.role,
-        lastReadSeq: conversationMembers.lastReadSeq,
-      })
-      .from(conversationMembers)
-      .where(eq(conversationMembers.conversationId, conversationId))
-      .orderBy(asc(conversationMembers.joinedAt));
-  }
-
   async findView(
     conversationId: string,
     viewerId: string,
@@ -188,6 +197,15 @@ export class ConversationsRepository {
       sql`viewer.user_id = ${viewerId} and viewer.conversation_id = ${conversationId}`,
       1,
     );
+    return row;
+  }
+
+  /**
+   * The conversation as one of its members sees it (which one is left open: callers keep only
+   * what every member sees alike); undefined once it has no members.
+   */
+  async findViewOfAnyMember(conversationId: string): Promise<ConversationViewRow | undefined> {
+    const [row] = await this.queryViews(sql`viewer.conversation_id = ${conversationId}`, 1);
     return row;
   }
 
