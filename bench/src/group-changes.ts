@@ -3,7 +3,8 @@
  * PostgreSQL, a private redis-server), creates a group of `--members` (the creator included),
  * then renames it, removes and adds a member, `--repeat` times each. For every request it reports
  * the response time and the longest event-loop stall of the node meanwhile (the node's own
- * `monitorEventLoopDelay` histogram, read and reset through `/metrics`; 10 ms resolution).
+ * `monitorEventLoopDelay` histogram, read and reset through `/metrics`; 10 ms resolution) and
+ * the CPU time the node spent (which, unlike the other two, a busy machine does not inflate).
  * `--online` members (the creator among them) keep a socket open, so the fan-out reaches real
  * clients; the other members are written straight into the database (registering 1,000 users
  * would hash 1,000 passwords).
@@ -13,6 +14,7 @@
  *
  * `--profile DIR` writes the node's CPU profile (`--cpu-prof`) into DIR.
  */
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Conversation } from '@parley/protocol';
 import pg from 'pg';
@@ -24,14 +26,28 @@ import { markdownTable, randomHex, sleep, waitFor } from './util.js';
 interface Sample {
   latencyMs: number;
   stallMs: number;
+  /** The node's CPU time from before the request to a moment after its answer. */
+  cpuMs: number;
 }
 
-/** The longest event-loop delay since the previous read, in ms; reading resets it. */
-async function eventLoopStallMs(url: string): Promise<number> {
+interface NodeReading {
+  /** The longest event-loop delay since the previous read, in ms; reading resets it. */
+  stallMs: number;
+  /** CPU time the node has used so far (user + system), in ms. */
+  cpuMs: number;
+}
+
+async function readNode(url: string): Promise<NodeReading> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const match = /^parley_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)/m.exec(text);
-  if (!match) throw new Error('the node reports no parley_nodejs_eventloop_lag_max_seconds');
-  return Number(match[1]) * 1000;
+  const value = (name: string) => {
+    const match = new RegExp(`^parley_${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)`, 'm').exec(text);
+    if (!match) throw new Error(`the node reports no parley_${name}`);
+    return Number(match[1]) * 1000;
+  };
+  return {
+    stallMs: value('nodejs_eventloop_lag_max_seconds'),
+    cpuMs: value('process_cpu_seconds_total'),
+  };
 }
 
 async function call(
@@ -59,12 +75,13 @@ async function call(
  * after the answer, so work the node does after answering counts too.
  */
 async function measure<T>(url: string, request: () => Promise<T>): Promise<Sample & { value: T }> {
-  await eventLoopStallMs(url);
+  const before = await readNode(url);
   const startedAt = performance.now();
   const value = await request();
   const latencyMs = performance.now() - startedAt;
   await sleep(250);
-  return { value, latencyMs, stallMs: await eventLoopStallMs(url) };
+  const after = await readNode(url);
+  return { value, latencyMs, stallMs: after.stallMs, cpuMs: after.cpuMs - before.cpuMs };
 }
 
 const percentile = (values: number[], share: number) => {
@@ -144,7 +161,9 @@ async function main(): Promise<void> {
     const log = (line: string) => console.log(line);
     log(
       `group of ${memberCount} members (${registered.length} online), ${repeat} runs per change, ` +
-        `node on ${url}`,
+        `node on ${url}; ${cpus().length} CPUs, load average ${loadavg()
+          .map((load) => load.toFixed(2))
+          .join(' ')}`,
     );
 
     const results: [string, Sample[]][] = [];
@@ -188,25 +207,41 @@ async function main(): Promise<void> {
 
     log(
       markdownTable(
-        ['change', 'runs', 'response p50 ms', 'response max ms', 'stall p50 ms', 'stall max ms'],
-        results.map(([name, samples]) => [
-          name,
-          String(samples.length),
-          ms(
-            percentile(
-              samples.map((sample) => sample.latencyMs),
-              0.5,
+        [
+          'change',
+          'runs',
+          'response p50 ms',
+          'response max ms',
+          'stall p50 ms',
+          'stall max ms',
+          'node CPU p50 ms',
+        ],
+        results
+          .filter(([, samples]) => samples.length > 0)
+          .map(([name, samples]) => [
+            name,
+            String(samples.length),
+            ms(
+              percentile(
+                samples.map((sample) => sample.latencyMs),
+                0.5,
+              ),
             ),
-          ),
-          ms(Math.max(...samples.map((sample) => sample.latencyMs))),
-          ms(
-            percentile(
-              samples.map((sample) => sample.stallMs),
-              0.5,
+            ms(Math.max(...samples.map((sample) => sample.latencyMs))),
+            ms(
+              percentile(
+                samples.map((sample) => sample.stallMs),
+                0.5,
+              ),
             ),
-          ),
-          ms(Math.max(...samples.map((sample) => sample.stallMs))),
-        ]),
+            ms(Math.max(...samples.map((sample) => sample.stallMs))),
+            ms(
+              percentile(
+                samples.map((sample) => sample.cpuMs),
+                0.5,
+              ),
+            ),
+          ]),
       ),
     );
     log(`conversation:updated events received by the online members: ${updates.received}`);
