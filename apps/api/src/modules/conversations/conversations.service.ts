@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type {
   AddMemberBody,
@@ -30,6 +31,9 @@ import {
 
 const CONVERSATION_NOT_FOUND = 'conversation not found';
 const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
+// Introductions in a big group are many small publishes: other work gets the event loop
+// between batches, so the change never stalls the node for long.
+const INTRODUCTIONS_PER_TURN = 16;
 
 export type CreateConversationInput =
   { type: 'direct'; memberId: string } | { type: 'group'; name: string; memberIds: string[] };
@@ -240,7 +244,9 @@ export class ConversationsService {
   private async introduce(conversationId: string, memberIds: string[], newcomerIds: string[]) {
     const newcomers = new Set(newcomerIds);
     const lastSeenAt = new Date().toISOString();
-    for (const userId of await this.presence.onlineAmong(memberIds)) {
+    const online = await this.presence.onlineAmong(memberIds);
+    for (const [index, userId] of online.entries()) {
+      if (index > 0 && index % INTRODUCTIONS_PER_TURN === 0) await nextTurn();
       const event = { userId, status: 'online' as const, lastSeenAt };
       if (newcomers.has(userId)) this.publisher.toConversation(conversationId, 'presence', event);
       else this.publisher.toUsers(newcomerIds, 'presence', event);
