@@ -236,6 +236,8 @@ export class ServerProcess {
             SEND_RATE_BURST: '1000000',
             SEND_RATE_PER_SEC: '1000000',
             AUTH_RATE_PER_MIN: '1000000',
+            CONVERSATION_CREATE_RATE_PER_MIN: '1000000',
+            GROUP_CHANGE_RATE_PER_MIN: '1000000',
             LOG_LEVEL: 'warn',
             PARLEY_DATA_DIR: this.dataDir,
           }

@@ -1,5 +1,6 @@
 export { ParleyClient } from './parley-client.js';
 export type { ConnectionStatus, ParleyClientEvents, ParleyClientOptions } from './parley-client.js';
+export { mergeConversationUpdate } from './conversation-update.js';
 export { ParleyApiError, ParleyHttpClient } from './http-client.js';
 export type {
   ConversationPageQuery,

@@ -3,7 +3,7 @@ import {
   uuidSchema,
   type Ack,
   type ClientToServerEvents,
-  type Conversation,
+  type ConversationUpdate,
   type LoginBody,
   type Message,
   type PresenceEvent,
@@ -46,8 +46,12 @@ export interface ParleyClientEvents {
   receipt: (update: ReceiptUpdate) => void;
   /** The user read on another device. */
   unread: (update: UnreadUpdate) => void;
-  /** A conversation changed or the user was added to one (as this user sees it). */
-  conversation: (conversation: Conversation) => void;
+  /**
+   * A conversation changed or the user was added to one: the whole conversation as this user
+   * sees it, or its shared form without `unreadCount` and `lastReadSeq` (keep yours; see
+   * `mergeConversationUpdate`).
+   */
+  conversation: (update: ConversationUpdate) => void;
   /** The user is no longer a member. */
   removed: (event: { conversationId: string }) => void;
   typing: (event: TypingEvent) => void;
@@ -434,7 +438,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     socket.on('message:new', (message) => this.acceptLive(message));
     socket.on('receipt:update', (update) => this.emit('receipt', update));
     socket.on('unread:update', (update) => this.emit('unread', update));
-    socket.on('conversation:updated', (conversation) => this.emit('conversation', conversation));
+    socket.on('conversation:updated', (update) => this.emit('conversation', update));
     socket.on('conversation:removed', ({ conversationId }) => {
       this.ledger.forget(conversationId);
       this.emit('removed', { conversationId });

@@ -8,6 +8,10 @@ export type ConversationType = (typeof conversationTypes)[number];
 export const memberRoles = ['owner', 'admin', 'member'] as const;
 export type MemberRole = (typeof memberRoles)[number];
 
+/**
+ * The server's default cap on a group's members, the creator included (`MAX_GROUP_MEMBERS`).
+ * A creation request lists at most `MAX_GROUP_MEMBERS - 1` others whatever the server's cap.
+ */
 export const MAX_GROUP_MEMBERS = 1000;
 
 export const conversationNameSchema = singleLineTextSchema('name', 100);
@@ -84,6 +88,27 @@ export interface Conversation {
   lastReadSeq: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/** The fields of a conversation that differ per member looking at it. */
+export const viewerConversationFields = ['unreadCount', 'lastReadSeq'] as const;
+export type ViewerConversationField = (typeof viewerConversationFields)[number];
+
+/**
+ * A conversation without the per-viewer fields: what a `conversation:updated` sent to the
+ * conversation's room carries (contract v2 fan-out rules). Receivers keep their own values.
+ */
+export type SharedConversation = Omit<Conversation, ViewerConversationField>;
+
+/**
+ * The payload of `conversation:updated`: the whole conversation as the receiver sees it (sent to
+ * the receiver's own room), or its shared form (sent to the conversation's room).
+ */
+export type ConversationUpdate = Conversation | SharedConversation;
+
+/** True when the update carries the receiver's own read state. */
+export function isViewerConversation(update: ConversationUpdate): update is Conversation {
+  return viewerConversationFields.every((field) => field in update);
 }
 
 export interface ConversationPage {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Ack } from './common.js';
 import { seqSchema, uuidSchema } from './common.js';
 import { messageContentSchema } from './content.js';
-import type { Conversation, Message } from './conversations.js';
+import type { ConversationUpdate, Message } from './conversations.js';
 
 export const sendMessagePayloadSchema = z.object({
   conversationId: uuidSchema,
@@ -79,7 +79,7 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   'message:new': (message: Message) => void;
   'receipt:update': (update: ReceiptUpdate) => void;
-  'conversation:updated': (conversation: Conversation) => void;
+  'conversation:updated': (conversation: ConversationUpdate) => void;
   'conversation:removed': (payload: { conversationId: string }) => void;
   'unread:update': (update: UnreadUpdate) => void;
   typing: (event: TypingEvent) => void;

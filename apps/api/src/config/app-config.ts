@@ -90,6 +90,9 @@ const environmentSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   TRUST_PROXY: trustProxySchema,
+  MAX_GROUP_MEMBERS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(1000)),
+  CONVERSATION_CREATE_RATE_PER_MIN: positiveInt(30),
+  GROUP_CHANGE_RATE_PER_MIN: positiveInt(60),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -120,6 +123,12 @@ export class AppConfig {
    * @default 0 (no proxy: the socket's address is the client)
    */
   readonly trustProxy!: number | string[];
+  /** A group's members at most, the creator included. */
+  readonly maxGroupMembers!: number;
+  /** Conversations (direct or group) one user may create per minute, across nodes. */
+  readonly conversationCreateRatePerMin!: number;
+  /** Renames and member additions/removals one user may make per minute, across nodes. */
+  readonly groupChangeRatePerMin!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -164,6 +173,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     presenceTtlSec: values.PRESENCE_TTL_SEC,
     logLevel: values.LOG_LEVEL,
     trustProxy: values.TRUST_PROXY,
+    maxGroupMembers: values.MAX_GROUP_MEMBERS,
+    conversationCreateRatePerMin: values.CONVERSATION_CREATE_RATE_PER_MIN,
+    groupChangeRatePerMin: values.GROUP_CHANGE_RATE_PER_MIN,
   });
 }
 

@@ -11,6 +11,11 @@ export const TYPING_RATE_LIMITER = Symbol('TYPING_RATE_LIMITER');
 /** Per-IP register/login/refresh bucket (`AUTH_RATE_PER_MIN`). */
 export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');
 
+/** Per-user conversation creation bucket (`CONVERSATION_CREATE_RATE_PER_MIN`). */
+export const CONVERSATION_CREATE_RATE_LIMITER = Symbol('CONVERSATION_CREATE_RATE_LIMITER');
+/** Per-user bucket of renames and member changes (`GROUP_CHANGE_RATE_PER_MIN`). */
+export const GROUP_CHANGE_RATE_LIMITER = Symbol('GROUP_CHANGE_RATE_LIMITER');
+
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
 
@@ -23,6 +28,10 @@ function tokenBucket(
   const local = new MemoryTokenBucket(options);
   return redis.client ? new RedisTokenBucket(redis.client, name, options, local) : local;
 }
+
+/** A bucket of `perMinute` tokens, refilled evenly over the minute. */
+const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection) =>
+  tokenBucket(name, { capacity: perMinute, refillPerSec: perMinute / 60 }, redis);
 
 @Global()
 @Module({
@@ -53,7 +62,25 @@ function tokenBucket(
           redis,
         ),
     },
+    {
+      provide: CONVERSATION_CREATE_RATE_LIMITER,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) =>
+        perMinuteBucket('conversation-create', config.conversationCreateRatePerMin, redis),
+    },
+    {
+      provide: GROUP_CHANGE_RATE_LIMITER,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) =>
+        perMinuteBucket('group-change', config.groupChangeRatePerMin, redis),
+    },
   ],
-  exports: [SEND_RATE_LIMITER, TYPING_RATE_LIMITER, AUTH_RATE_LIMITER],
+  exports: [
+    SEND_RATE_LIMITER,
+    TYPING_RATE_LIMITER,
+    AUTH_RATE_LIMITER,
+    CONVERSATION_CREATE_RATE_LIMITER,
+    GROUP_CHANGE_RATE_LIMITER,
+  ],
 })
 export class RateLimitModule {}

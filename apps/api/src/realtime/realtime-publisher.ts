@@ -56,6 +56,32 @@ export class RealtimePublisher {
     (target.exceptSocketId ? room.except(target.exceptSocketId) : room).emit(event, ...args);
   }
 
+  /**
+   * Emits to the conversation's room, leaving out every socket of `exceptUserIds`: one
+   * publish, however many members the room holds.
+   */
+  toConversationExcept<E extends keyof ServerToClientEvents>(
+    conversationId: string,
+    exceptUserIds: string[],
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    this.server
+      ?.to(conversationRoom(conversationId))
+      .except(exceptUserIds.map(userRoom))
+      .emit(event, ...args);
+  }
+
+  /** Emits the same payload to every socket of each of `userIds`: one publish for all of them. */
+  toUsers<E extends keyof ServerToClientEvents>(
+    userIds: string[],
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    if (userIds.length === 0) return;
+    this.server?.to(userIds.map(userRoom)).emit(event, ...args);
+  }
+
   /** Moves all of the user's sockets, on every node, into the conversation's room. */
   joinConversation(userIds: string[], conversationId: string): void {
     this.server?.in(userIds.map(userRoom)).socketsJoin(conversationRoom(conversationId));

@@ -59,6 +59,8 @@ export class ApiServer {
         JWT_SECRET,
         LOG_LEVEL: 'warn',
         AUTH_RATE_PER_MIN: '1000',
+        // The paging test creates 33 conversations as one user at once.
+        CONVERSATION_CREATE_RATE_PER_MIN: '1000',
         PARLEY_DATA_DIR: this.dataDir,
         ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
       },

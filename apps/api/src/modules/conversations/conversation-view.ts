@@ -1,4 +1,9 @@
-import type { Conversation, ConversationMember, Message } from '@parley/protocol';
+import type {
+  Conversation,
+  ConversationMember,
+  Message,
+  SharedConversation,
+} from '@parley/protocol';
 
 /** A conversation row as the view queries return it; numbers may come back as strings. */
 export interface ConversationViewRow {
@@ -50,4 +55,10 @@ export function asSeenBy(conversation: Conversation, lastReadSeq: number): Conve
     lastReadSeq,
     unreadCount: Math.max(0, conversation.lastSeq - lastReadSeq),
   };
+}
+
+/** The conversation without what differs per viewer: one payload for the whole room. */
+export function sharedView(conversation: Conversation): SharedConversation {
+  const { unreadCount: _unreadCount, lastReadSeq: _lastReadSeq, ...shared } = conversation;
+  return shared;
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberRole } from '@parley/protocol';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
-import { conversationMembers, conversations, users } from '../../database/schema.js';
+import { conversationMembers, conversations } from '../../database/schema.js';
 import type { ConversationViewRow } from './conversation-view.js';
 
 export interface Membership {
@@ -14,6 +14,12 @@ export interface ConversationCursor {
   updatedAt: string;
   id?: string;
 }
+
+/**
+ * A list of (validated) UUIDs as one array parameter: a thousand ids stay one bind parameter,
+ * instead of a thousand that the query builder would expand one by one.
+ */
+const uuidArray = (ids: string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
 /** Columns of one conversation as the member `viewer` sees it (one statement, no N+1). */
 const conversationViewColumns = sql`
@@ -52,10 +58,9 @@ export class ConversationsRepository {
   /** The ids among `userIds` that belong to existing users. */
   async findExistingUserIds(userIds: string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
-    const rows = await this.database.db
-      .select({ id: users.id })
-      .from(users)
-      .where(inArray(users.id, userIds));
+    const rows = await this.database.query<{ id: string }>(
+      sql`select id from users where id = any(${uuidArray(userIds)})`,
+    );
     return rows.map((row) => row.id);
   }
 
@@ -89,21 +94,19 @@ export class ConversationsRepository {
     });
   }
 
+  /** One statement, so a group never exists without its members. */
   async createGroup(ownerId: string, name: string, memberIds: string[]): Promise<string> {
-    return this.database.db.transaction(async (tx) => {
-      const [conversation] = await tx
-        .insert(conversations)
-        .values({ type: 'group', name })
-        .returning({ id: conversations.id });
-      const id = conversation!.id;
-      await tx
-        .insert(conversationMembers)
-        .values([
-          { conversationId: id, userId: ownerId, role: 'owner' as const },
-          ...memberIds.map((userId) => ({ conversationId: id, userId, role: 'member' as const })),
-        ]);
-      return id;
-    });
+    const [row] = await this.database.query<{ id: string }>(sql`
+      with conversation as (
+        insert into conversations (type, name) values ('group', ${name}) returning id
+      ), members as (
+        insert into conversation_members (conversation_id, user_id, role)
+        select id, ${ownerId}::uuid, 'owner' from conversation
+        union all
+        select id, member_id, 'member' from conversation, unnest(${uuidArray(memberIds)}) as member_id
+      )
+      select id from conversation`);
+    return row!.id;
   }
 
   async rename(conversationId: string, name: string): Promise<void> {
@@ -114,24 +117,53 @@ export class ConversationsRepository {
   }
 
   /**
-   * Adds a member; false when the user already is one. The newcomer's watermarks start at the
-   * conversation's last seq: history is there to read, but it does not count as unread.
+   * Adds a member, unless the user already is one or the group has `maxMembers` already. The
+   * newcomer's watermarks start at the conversation's last seq: history is there to read, but
+   * it does not count as unread. The conversation's row lock orders concurrent additions, so
+   * two of them cannot both take the last place.
    */
-  async addMember(conversationId: string, userId: string, role: MemberRole): Promise<boolean> {
-    const rows = await this.database.query<{ user_id: string }>(sql`
-      with added as (
-        insert into conversation_members
-          (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
-        select id, ${userId}::uuid, ${role}::text, last_seq, last_seq
-        from conversations where id = ${conversationId}
-        on conflict do nothing
-        returning user_id
-      ), touched as (
-        update conversations set updated_at = now()
-        where id = ${conversationId} and exists (select 1 from added)
-      )
-      select user_id from added`);
-    return rows.length === 1;
+  async addMember(
+    conversationId: string,
+    userId: string,
+    role: MemberRole,
+    maxMembers: number,
+  ): Promise<'added' | 'member' | 'full'> {
+    return this.database.db.transaction(async (tx) => {
+      await tx
+        .select({ id: conversations.id })
+        .from(conversations)
+        .where(eq(conversations.id, conversationId))
+        .for('update');
+      // A statement of its own after the lock: its snapshot sees every addition committed
+      // before the lock was granted.
+      const added = (await tx.execute(sql`
+        with added as (
+          insert into conversation_members
+            (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
+          select id, ${userId}::uuid, ${role}::text, last_seq, last_seq
+          from conversations
+          where id = ${conversationId} and (
+            select count(*) from conversation_members where conversation_id = ${conversationId}
+          ) < ${maxMembers}
+          on conflict do nothing
+          returning user_id
+        ), touched as (
+          update conversations set updated_at = now()
+          where id = ${conversationId} and exists (select 1 from added)
+        )
+        select user_id from added`)) as unknown as { rows: { user_id: string }[] };
+      if (added.rows.length === 1) return 'added';
+      const [existing] = await tx
+        .select({ userId: conversationMembers.userId })
+        .from(conversationMembers)
+        .where(
+          and(
+            eq(conversationMembers.conversationId, conversationId),
+            eq(conversationMembers.userId, userId),
+          ),
+        );
+      return existing ? 'member' : 'full';
+    });
   }
 
   /**
@@ -165,21 +197,6 @@ export class ConversationsRepository {
     });
   }
 
-  /** Members with their read watermark, oldest member first. */
-  async listMembers(
-    conversationId: string,
-  ): Promise<{ userId: string; role: MemberRole; lastReadSeq: number }[]> {
-    return this.database.db
-      .select({
-        userId: conversationMembers.userId,
-        role: conversationMembers.role,
-        lastReadSeq: conversationMembers.lastReadSeq,
-      })
-      .from(conversationMembers)
-      .where(eq(conversationMembers.conversationId, conversationId))
-      .orderBy(asc(conversationMembers.joinedAt));
-  }
-
   async findView(
     conversationId: string,
     viewerId: string,
@@ -188,6 +205,15 @@ export class ConversationsRepository {
       sql`viewer.user_id = ${viewerId} and viewer.conversation_id = ${conversationId}`,
       1,
     );
+    return row;
+  }
+
+  /**
+   * The conversation as one of its members sees it (which one is left open: callers keep only
+   * what every member sees alike); undefined once it has no members.
+   */
+  async findViewOfAnyMember(conversationId: string): Promise<ConversationViewRow | undefined> {
+    const [row] = await this.queryViews(sql`viewer.conversation_id = ${conversationId}`, 1);
     return row;
   }
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Inject, Injectable } from '@nestjs/common';
 import type {
   AddMemberBody,
   Conversation,
@@ -10,11 +11,18 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  RateLimitedError,
   ValidationError,
 } from '../../common/errors.js';
+import { AppConfig } from '../../config/app-config.js';
+import {
+  CONVERSATION_CREATE_RATE_LIMITER,
+  GROUP_CHANGE_RATE_LIMITER,
+} from '../../rate-limit/rate-limit.module.js';
+import type { RateLimiter } from '../../rate-limit/token-bucket.js';
 import { PresenceService } from '../../realtime/presence.service.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
-import { asSeenBy, toConversation } from './conversation-view.js';
+import { asSeenBy, sharedView, toConversation } from './conversation-view.js';
 import {
   ConversationsRepository,
   type ConversationCursor,
@@ -23,6 +31,9 @@ import {
 
 const CONVERSATION_NOT_FOUND = 'conversation not found';
 const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
+// Introductions in a big group are many small publishes: other work gets the event loop
+// between batches, so the change never stalls the node for long.
+const INTRODUCTIONS_PER_TURN = 16;
 
 export type CreateConversationInput =
   { type: 'direct'; memberId: string } | { type: 'group'; name: string; memberIds: string[] };
@@ -44,6 +55,9 @@ export class ConversationsService {
     private readonly conversationsRepository: ConversationsRepository,
     private readonly publisher: RealtimePublisher,
     private readonly presence: PresenceService,
+    private readonly config: AppConfig,
+    @Inject(CONVERSATION_CREATE_RATE_LIMITER) private readonly createRateLimiter: RateLimiter,
+    @Inject(GROUP_CHANGE_RATE_LIMITER) private readonly groupChangeRateLimiter: RateLimiter,
   ) {}
 
   /** The caller's membership; a non-member is told the conversation does not exist. */
@@ -80,6 +94,7 @@ export class ConversationsService {
     creatorId: string,
     input: CreateConversationBody & CreateConversationInput,
   ): Promise<{ conversation: Conversation; created: boolean }> {
+    await this.throttle(this.createRateLimiter, creatorId);
     if (input.type === 'direct') {
       if (input.memberId === creatorId) {
         throw new ValidationError('memberId: a direct conversation needs another person');
@@ -89,21 +104,30 @@ export class ConversationsService {
         creatorId,
         input.memberId,
       );
-      if (created) await this.announceMembershipChange(id, [creatorId, input.memberId]);
-      return { conversation: await this.get(id, creatorId), created };
+      const conversation = await this.get(id, creatorId);
+      if (created) await this.announceNewConversation(conversation);
+      return { conversation, created };
     }
     const memberIds = [...new Set(input.memberIds)].filter((id) => id !== creatorId);
+    if (memberIds.length + 1 > this.config.maxGroupMembers) {
+      throw new ValidationError(
+        `memberIds: a group has at most ${this.config.maxGroupMembers} members, its creator included`,
+      );
+    }
     await this.requireUsersExist(memberIds);
     const id = await this.conversationsRepository.createGroup(creatorId, input.name, memberIds);
-    await this.announceMembershipChange(id, [creatorId, ...memberIds]);
-    return { conversation: await this.get(id, creatorId), created: true };
+    const conversation = await this.get(id, creatorId);
+    await this.announceNewConversation(conversation);
+    return { conversation, created: true };
   }
 
   async rename(conversationId: string, callerId: string, name: string): Promise<Conversation> {
+    await this.throttle(this.groupChangeRateLimiter, callerId);
     await this.requireGroupManager(conversationId, callerId);
     await this.conversationsRepository.rename(conversationId, name);
-    await this.announceUpdate(conversationId);
-    return this.get(conversationId, callerId);
+    const conversation = await this.get(conversationId, callerId);
+    this.publisher.toConversation(conversationId, 'conversation:updated', sharedView(conversation));
+    return conversation;
   }
 
   async addMember(
@@ -111,20 +135,29 @@ export class ConversationsService {
     callerId: string,
     input: AddMemberBody & { role: 'admin' | 'member' },
   ): Promise<Conversation> {
+    await this.throttle(this.groupChangeRateLimiter, callerId);
     await this.requireGroupManager(conversationId, callerId);
     await this.requireUsersExist([input.userId]);
-    const added = await this.conversationsRepository.addMember(
+    const outcome = await this.conversationsRepository.addMember(
       conversationId,
       input.userId,
       input.role,
+      this.config.maxGroupMembers,
     );
-    if (!added) throw new ConflictError('user is already a member');
-    await this.announceMembershipChange(conversationId, [input.userId]);
-    return this.get(conversationId, callerId);
+    if (outcome === 'member') throw new ConflictError('user is already a member');
+    if (outcome === 'full') {
+      throw new ConflictError(
+        `the group is full: it has ${this.config.maxGroupMembers} members already`,
+      );
+    }
+    const conversation = await this.get(conversationId, callerId);
+    await this.announceNewMember(conversation, input.userId);
+    return conversation;
   }
 
   /** Owner/admin removes a member; anyone removes themselves (leaves). */
   async removeMember(conversationId: string, callerId: string, userId: string): Promise<void> {
+    await this.throttle(this.groupChangeRateLimiter, callerId);
     const caller = await this.requireMembership(conversationId, callerId);
     if (caller.type === 'direct') {
       throw new ForbiddenError('members of a direct conversation cannot be removed');
@@ -141,7 +174,20 @@ export class ConversationsService {
     await this.conversationsRepository.removeMember(conversationId, userId);
     this.publisher.leaveConversation(userId, conversationId);
     this.publisher.toUser({ userId }, 'conversation:removed', { conversationId });
-    await this.announceUpdate(conversationId);
+    const remaining = await this.conversationsRepository.findViewOfAnyMember(conversationId);
+    if (!remaining) return;
+    // Left out explicitly: the room may still hold the removed user's sockets on other nodes.
+    this.publisher.toConversationExcept(
+      conversationId,
+      [userId],
+      'conversation:updated',
+      sharedView(toConversation(remaining)),
+    );
+  }
+
+  private async throttle(limiter: RateLimiter, userId: string): Promise<void> {
+    const decision = await limiter.consume(userId);
+    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
   }
 
   private async requireGroupManager(conversationId: string, callerId: string): Promise<void> {
@@ -158,49 +204,52 @@ export class ConversationsService {
   }
 
   /**
-   * Moves the new members' sockets into the room, tells every member, and introduces the
-   * newcomers and the members to each other's presence: they share a conversation now.
+   * A new conversation looks the same to every member (nothing sent, nothing read yet), so one
+   * publish of the whole conversation reaches every member's own room.
    */
-  private async announceMembershipChange(conversationId: string, joinedUserIds: string[]) {
-    this.publisher.joinConversation(joinedUserIds, conversationId);
-    const members = await this.announceUpdate(conversationId);
-    const online = new Set(await this.presence.onlineAmong(members.map((member) => member.userId)));
-    const lastSeenAt = new Date().toISOString();
-    const joined = new Set(joinedUserIds);
-    for (const userId of joined) {
-      if (online.has(userId)) {
-        this.publisher.toConversation(conversationId, 'presence', {
-          userId,
-          status: 'online',
-          lastSeenAt,
-        });
-      }
-      for (const member of members) {
-        if (joined.has(member.userId) || !online.has(member.userId)) continue;
-        this.publisher.toUser({ userId }, 'presence', {
-          userId: member.userId,
-          status: 'online',
-          lastSeenAt,
-        });
-      }
-    }
+  private async announceNewConversation(conversation: Conversation): Promise<void> {
+    const memberIds = conversation.members.map((member) => member.userId);
+    this.publisher.joinConversation(memberIds, conversation.id);
+    this.publisher.toUsers(memberIds, 'conversation:updated', conversation);
+    await this.introduce(conversation.id, memberIds, memberIds);
   }
 
-  /** Sends `conversation:updated` to each member, with that member's own read state. */
-  private async announceUpdate(conversationId: string) {
-    const members = await this.conversationsRepository.listMembers(conversationId);
-    const viewer = members[0];
-    if (!viewer) return members;
-    const row = await this.conversationsRepository.findView(conversationId, viewer.userId);
-    if (!row) return members;
-    const conversation = toConversation(row);
-    for (const member of members) {
-      this.publisher.toUser(
-        { userId: member.userId },
-        'conversation:updated',
-        asSeenBy(conversation, member.lastReadSeq),
-      );
+  /**
+   * The newcomer gets the whole conversation as they see it; everyone else one shared update
+   * through the room (contract v2 fan-out rules), keeping their own read state.
+   */
+  private async announceNewMember(conversation: Conversation, userId: string): Promise<void> {
+    const newcomer = conversation.members.find((member) => member.userId === userId);
+    this.publisher.joinConversation([userId], conversation.id);
+    this.publisher.toUser(
+      { userId },
+      'conversation:updated',
+      asSeenBy(conversation, newcomer?.lastReadSeq ?? conversation.lastSeq),
+    );
+    this.publisher.toConversationExcept(
+      conversation.id,
+      [userId],
+      'conversation:updated',
+      sharedView(conversation),
+    );
+    const memberIds = conversation.members.map((member) => member.userId);
+    await this.introduce(conversation.id, memberIds, [userId]);
+  }
+
+  /**
+   * Members who share a conversation see each other's presence. Each online newcomer is
+   * announced to the whole room, each other online member to the newcomers' rooms: one publish
+   * per online member, however many joined.
+   */
+  private async introduce(conversationId: string, memberIds: string[], newcomerIds: string[]) {
+    const newcomers = new Set(newcomerIds);
+    const lastSeenAt = new Date().toISOString();
+    const online = await this.presence.onlineAmong(memberIds);
+    for (const [index, userId] of online.entries()) {
+      if (index > 0 && index % INTRODUCTIONS_PER_TURN === 0) await nextTurn();
+      const event = { userId, status: 'online' as const, lastSeenAt };
+      if (newcomers.has(userId)) this.publisher.toConversation(conversationId, 'presence', event);
+      else this.publisher.toUsers(newcomerIds, 'presence', event);
     }
-    return members;
   }
 }

@@ -1,6 +1,15 @@
 import type { Conversation, Message } from '@parley/protocol';
-import { describe, expect, it } from 'vitest';
-import { mergeConversation, sortByActivity, withMessage, withRead } from './conversations-cache';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  applyConversationUpdate,
+  conversationsCache,
+  mergeConversation,
+  resetConversationsCache,
+  sortByActivity,
+  upsertConversations,
+  withMessage,
+  withRead,
+} from './conversations-cache';
 
 function conversation(overrides: Partial<Conversation> = {}): Conversation {
   return {
@@ -96,5 +105,45 @@ describe('sortByActivity', () => {
       'me',
     );
     expect(sortByActivity([quiet, busy]).map((each) => each.id)).toEqual(['busy', 'quiet']);
+  });
+});
+
+describe('applyConversationUpdate', () => {
+  beforeEach(resetConversationsCache);
+
+  const shared = (overrides: Partial<Conversation>) => {
+    const { unreadCount: _unread, lastReadSeq: _read, ...rest } = conversation(overrides);
+    return rest;
+  };
+
+  it('keeps our own read state when a rename comes in the shared form', () => {
+    upsertConversations([
+      conversation({ type: 'group', lastSeq: 5, lastReadSeq: 2, unreadCount: 3 }),
+    ]);
+
+    const applied = applyConversationUpdate(
+      shared({ type: 'group', name: 'Renamed', lastSeq: 5, updatedAt: '2025-01-01T12:00:00.000Z' }),
+    );
+
+    expect(applied).toBe(true);
+    expect(conversationsCache.get().byId.c1).toMatchObject({
+      name: 'Renamed',
+      lastSeq: 5,
+      lastReadSeq: 2,
+      unreadCount: 3,
+      updatedAt: '2025-01-01T12:00:00.000Z',
+    });
+  });
+
+  it('takes the whole form of a conversation we were just added to', () => {
+    const added = conversation({ id: 'c2', type: 'group', lastSeq: 9, lastReadSeq: 9 });
+
+    expect(applyConversationUpdate(added)).toBe(true);
+    expect(conversationsCache.get().byId.c2).toEqual(added);
+  });
+
+  it('leaves the shared form of an unknown conversation to a fetch', () => {
+    expect(applyConversationUpdate(shared({ id: 'c3' }))).toBe(false);
+    expect(conversationsCache.get().byId.c3).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
-import type { Conversation, Message, UnreadUpdate } from '@parley/protocol';
+import { mergeConversationUpdate } from '@parley/client';
+import type { Conversation, ConversationUpdate, Message, UnreadUpdate } from '@parley/protocol';
 import { createExternalStore } from '@/lib/external-store';
 
 export interface ConversationsState {
@@ -124,6 +125,17 @@ function updateOne(
     ...state,
     byId: { ...state.byId, [conversationId]: recipe(existing) },
   }));
+  return true;
+}
+
+/**
+ * Applies a `conversation:updated`: the shared form keeps our own read state. False when it is
+ * the shared form of a conversation the cache does not hold (fetch it).
+ */
+export function applyConversationUpdate(update: ConversationUpdate): boolean {
+  const conversation = mergeConversationUpdate(conversationsCache.get().byId[update.id], update);
+  if (!conversation) return false;
+  upsertConversations([conversation]);
   return true;
 }
 

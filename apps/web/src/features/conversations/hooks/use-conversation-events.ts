@@ -7,11 +7,11 @@ import {
   refreshNewestConversations,
 } from '../api/conversations';
 import {
+  applyConversationUpdate,
   applyMessage,
   conversationsCache,
   applyUnreadUpdate,
   removeConversation,
-  upsertConversations,
 } from '../api/conversations-cache';
 
 /** Keeps the conversation list current from the SDK's events, and presence with it. */
@@ -27,7 +27,12 @@ export function useConversationEvents(ownUserId: string): void {
       fetchConversation(client, message.conversationId).catch(() => undefined);
     }
   });
-  useSocketEvent('conversation', (conversation) => upsertConversations([conversation]));
+  useSocketEvent('conversation', (update) => {
+    if (!applyConversationUpdate(update)) {
+      // A shared update of a conversation we have not listed yet: its read state is the server's.
+      fetchConversation(client, update.id).catch(() => undefined);
+    }
+  });
   useSocketEvent('unread', applyUnreadUpdate);
   useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
   useSocketEvent('presence', applyPresence);
