@@ -236,6 +236,12 @@ export class ServerProcess {
             SEND_RATE_BURST: '1000000',
             SEND_RATE_PER_SEC: '1000000',
             AUTH_RATE_PER_MIN: '1000000',
+            // The load generator is one client driving many users hard; the per-user limits and
+            // the socket cap still run (and cost what they cost), they just never refuse.
+            MAX_SOCKETS_PER_USER: '1000000',
+            READ_RATE_BURST: '1000000',
+            READ_RATE_PER_SEC: '1000000',
+            USER_SEARCH_RATE_PER_MIN: '1000000',
             LOG_LEVEL: 'warn',
             PARLEY_DATA_DIR: this.dataDir,
           }

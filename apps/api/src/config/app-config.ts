@@ -54,6 +54,14 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
+  MAX_SOCKETS_PER_USER: positiveInt(20),
+  READ_RATE_BURST: positiveInt(300),
+  READ_RATE_PER_SEC: positiveInt(20),
+  USER_SEARCH_RATE_PER_MIN: positiveInt(60),
+  METRICS_PORT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -78,6 +86,18 @@ export class AppConfig {
   /** How long a crashed node's users stay "online" at most (its heartbeat's time to live). */
   readonly presenceTtlSec!: number;
   readonly logLevel!: string;
+  /** Sockets one user may hold across all nodes; one more is refused at the handshake. */
+  readonly maxSocketsPerUser!: number;
+  /**
+   * Per-user token bucket of each read-side request kind: `message:read`, `conversation:join`,
+   * `sync`, and authenticated REST GETs (each kind has its own bucket).
+   */
+  readonly readRateBurst!: number;
+  readonly readRatePerSec!: number;
+  /** User searches per user per minute (and their burst). */
+  readonly userSearchRatePerMin!: number;
+  /** Set: `/metrics` is served only on this port, on 127.0.0.1, and 404 on the main port. */
+  readonly metricsPort?: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -121,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authRatePerMin: values.AUTH_RATE_PER_MIN,
     presenceTtlSec: values.PRESENCE_TTL_SEC,
     logLevel: values.LOG_LEVEL,
+    maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
+    readRateBurst: values.READ_RATE_BURST,
+    readRatePerSec: values.READ_RATE_PER_SEC,
+    userSearchRatePerMin: values.USER_SEARCH_RATE_PER_MIN,
+    metricsPort: values.METRICS_PORT,
   });
 }
 

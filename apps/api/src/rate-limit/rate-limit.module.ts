@@ -11,6 +11,19 @@ export const TYPING_RATE_LIMITER = Symbol('TYPING_RATE_LIMITER');
 /** Per-IP register/login/refresh bucket (`AUTH_RATE_PER_MIN`). */
 export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');
 
+/** Per-user buckets of the read side, one per kind (`READ_RATE_BURST`, `READ_RATE_PER_SEC`). */
+export const READ_RATE_LIMITERS = Symbol('READ_RATE_LIMITERS');
+/** Per-user `GET /users?search` bucket (`USER_SEARCH_RATE_PER_MIN`): slows directory walks. */
+export const USER_SEARCH_RATE_LIMITER = Symbol('USER_SEARCH_RATE_LIMITER');
+
+/** Each kind has its own bucket, so a client's catch-up syncs do not starve its read receipts. */
+export interface ReadRateLimiters {
+  markRead: RateLimiter;
+  joinConversation: RateLimiter;
+  sync: RateLimiter;
+  restRead: RateLimiter;
+}
+
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
 
@@ -53,7 +66,36 @@ function tokenBucket(
           redis,
         ),
     },
+    {
+      provide: READ_RATE_LIMITERS,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection): ReadRateLimiters => {
+        const options = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
+        return {
+          markRead: tokenBucket('read', options, redis),
+          joinConversation: tokenBucket('join', options, redis),
+          sync: tokenBucket('sync', options, redis),
+          restRead: tokenBucket('rest-read', options, redis),
+        };
+      },
+    },
+    {
+      provide: USER_SEARCH_RATE_LIMITER,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) =>
+        tokenBucket(
+          'user-search',
+          { capacity: config.userSearchRatePerMin, refillPerSec: config.userSearchRatePerMin / 60 },
+          redis,
+        ),
+    },
   ],
-  exports: [SEND_RATE_LIMITER, TYPING_RATE_LIMITER, AUTH_RATE_LIMITER],
+  exports: [
+    SEND_RATE_LIMITER,
+    TYPING_RATE_LIMITER,
+    AUTH_RATE_LIMITER,
+    READ_RATE_LIMITERS,
+    USER_SEARCH_RATE_LIMITER,
+  ],
 })
 export class RateLimitModule {}

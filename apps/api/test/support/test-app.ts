@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/app-config.js';
@@ -16,8 +17,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts a real API node on a free loopback port against this run's database. */
-export async function startTestApp(environment: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Starts a real API node on a free loopback port against this run's database; with
+ * `logDestination`, its log lines go there (set LOG_LEVEL too: the default is silent).
+ */
+export async function startTestApp(
+  environment: Record<string, string> = {},
+  logDestination?: DestinationStream,
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -30,7 +37,7 @@ export async function startTestApp(environment: Record<string, string> = {}): Pr
     AUTH_RATE_PER_MIN: '100000',
     ...environment,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, logDestination);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

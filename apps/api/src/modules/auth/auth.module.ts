@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config.js';
+import { RestReadRateLimitGuard } from '../../rate-limit/rate-limit.guard.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenService } from './access-token.service.js';
@@ -32,6 +33,8 @@ import { RefreshTokensRepository } from './refresh-tokens.repository.js';
     PasswordHasher,
     RefreshTokensRepository,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
+    // After AccessTokenGuard: it keys on the user that guard found.
+    { provide: APP_GUARD, useClass: RestReadRateLimitGuard },
   ],
   exports: [AccessTokenService],
 })
