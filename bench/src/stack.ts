@@ -241,7 +241,7 @@ export class ServerProcess {
             MAX_SOCKETS_PER_USER: '1000000',
             READ_RATE_BURST: '1000000',
             READ_RATE_PER_SEC: '1000000',
-            USER_SEARCH_RATE_PER_MIN: '1000000',
+            USER_SEARCH_PER_MIN: '1000000',
             LOG_LEVEL: 'warn',
             PARLEY_DATA_DIR: this.dataDir,
           }

@@ -57,7 +57,7 @@ const environmentSchema = z.object({
   MAX_SOCKETS_PER_USER: positiveInt(20),
   READ_RATE_BURST: positiveInt(300),
   READ_RATE_PER_SEC: positiveInt(20),
-  USER_SEARCH_RATE_PER_MIN: positiveInt(60),
+  USER_SEARCH_PER_MIN: positiveInt(60),
   METRICS_PORT: z.preprocess(
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(65535).optional(),
@@ -144,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
     readRateBurst: values.READ_RATE_BURST,
     readRatePerSec: values.READ_RATE_PER_SEC,
-    userSearchRatePerMin: values.USER_SEARCH_RATE_PER_MIN,
+    userSearchRatePerMin: values.USER_SEARCH_PER_MIN,
     metricsPort: values.METRICS_PORT,
   });
 }

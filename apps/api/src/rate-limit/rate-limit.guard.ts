@@ -30,7 +30,7 @@ export class RestReadRateLimitGuard implements CanActivate {
   }
 }
 
-/** `GET /users?search` per user (`USER_SEARCH_RATE_PER_MIN`). */
+/** `GET /users?search` per user (`USER_SEARCH_PER_MIN`). */
 @Injectable()
 export class UserSearchRateLimitGuard implements CanActivate {
   constructor(@Inject(USER_SEARCH_RATE_LIMITER) private readonly limiter: RateLimiter) {}

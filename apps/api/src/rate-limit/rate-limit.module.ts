@@ -13,7 +13,7 @@ export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');
 
 /** Per-user buckets of the read side, one per kind (`READ_RATE_BURST`, `READ_RATE_PER_SEC`). */
 export const READ_RATE_LIMITERS = Symbol('READ_RATE_LIMITERS');
-/** Per-user `GET /users?search` bucket (`USER_SEARCH_RATE_PER_MIN`): slows directory walks. */
+/** Per-user `GET /users?search` bucket (`USER_SEARCH_PER_MIN`): slows directory walks. */
 export const USER_SEARCH_RATE_LIMITER = Symbol('USER_SEARCH_RATE_LIMITER');
 
 /** Each kind has its own bucket, so a client's catch-up syncs do not starve its read receipts. */

@@ -128,7 +128,7 @@ describe('L2: user search', () => {
   });
 
   it('is rate limited per user with 429 and Retry-After', async () => {
-    const limited = await startTestApp({ USER_SEARCH_RATE_PER_MIN: '3' });
+    const limited = await startTestApp({ USER_SEARCH_PER_MIN: '3' });
     try {
       const limitedHttp = httpClient(limited.baseUrl);
       const searcher = await registerUser(limitedHttp);

@@ -99,7 +99,9 @@ function PersonRow({
     <>
       <Avatar name={user.displayName} seed={user.id} size="sm" />
       <span className="flex min-w-0 flex-1 flex-col">
-        <span className="truncate text-sm font-medium text-slate-900">{user.displayName}</span>
+        <span className="truncate text-sm font-medium text-slate-900">
+          <bdi>{user.displayName}</bdi>
+        </span>
         <span className="truncate text-xs text-slate-600">@{user.username}</span>
       </span>
     </>
