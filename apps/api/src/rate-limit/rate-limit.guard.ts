@@ -1,17 +1,11 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { RateLimitedError } from '../common/errors.js';
 import type { AuthenticatedRequest } from '../modules/auth/current-auth.decorator.js';
 import {
   READ_RATE_LIMITERS,
   USER_SEARCH_RATE_LIMITER,
   type ReadRateLimiters,
 } from './rate-limit.module.js';
-import type { RateLimiter } from './token-bucket.js';
-
-async function consumeOrRefuse(limiter: RateLimiter, key: string): Promise<void> {
-  const decision = await limiter.consume(key);
-  if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
-}
+import { consumeOrRefuse, type RateLimiter } from './token-bucket.js';
 
 /**
  * Global guard after AccessTokenGuard: authenticated GETs per user. Writes have limits of their

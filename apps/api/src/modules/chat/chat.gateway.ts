@@ -17,19 +17,14 @@ import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
 import { isUnexpected, toAckError } from '../../common/error-mapping.js';
-import {
-  NotFoundError,
-  RateLimitedError,
-  UnauthorizedError,
-  ValidationError,
-} from '../../common/errors.js';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../../common/errors.js';
 import { LOGGER } from '../../common/logger.js';
 import {
   READ_RATE_LIMITERS,
   TYPING_RATE_LIMITER,
   type ReadRateLimiters,
 } from '../../rate-limit/rate-limit.module.js';
-import type { RateLimiter } from '../../rate-limit/token-bucket.js';
+import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import {
   RealtimePublisher,
   sessionRoom,
@@ -99,7 +94,7 @@ export class ChatGateway
     // Nest guards do not run on the handshake (nestjs/nest#882): authenticate in middleware,
     // so a refused client gets `connect_error` "unauthorized" instead of a silent disconnect.
     server.use((socket, next) => {
-      this.admitWithinQuota(socket, () => this.authenticate(socket)).then(
+      this.admit(socket).then(
         () => next(),
         (error: unknown) => {
           if (!(error instanceof UnauthorizedError || error instanceof TooManySocketsError)) {
@@ -166,18 +161,15 @@ export class ChatGateway
   }
 
   /**
-   * Counts the socket against `MAX_SOCKETS_PER_USER` before `authenticate` does anything that a
-   * refusal would have to undo (rooms, presence). The slot is given back when the socket
-   * disconnects, or at once when it never connects.
+   * Authenticates the socket within its user's `MAX_SOCKETS_PER_USER`: the socket is counted
+   * before `authenticate` does anything a refusal would have to undo (rooms, presence), and the
+   * slot is given back when the socket disconnects, or at once when it never connects.
    */
-  private async admitWithinQuota(
-    socket: ChatSocket,
-    authenticate: () => Promise<void>,
-  ): Promise<void> {
+  private async admit(socket: ChatSocket): Promise<void> {
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
     const slot = await this.socketQuota.reserve(claims.sub);
     try {
-      await authenticate();
+      await this.authenticate(socket);
     } catch (error) {
       slot.release();
       throw error;
@@ -321,11 +313,6 @@ export class ChatGateway
     this.pendingPresence.add(tracked);
     void tracked.finally(() => this.pendingPresence.delete(tracked));
   }
-}
-
-async function consumeOrRefuse(limiter: RateLimiter, userId: string): Promise<void> {
-  const decision = await limiter.consume(userId);
-  if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
 }
 
 /** The `connect_error` message a refused handshake gets. */
