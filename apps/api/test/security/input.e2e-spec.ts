@@ -146,7 +146,8 @@ describe('L2: user search', () => {
     } finally {
       await limited.close();
     }
-  });
+    // Starts a node of its own: time for an embedded database's migrations on a busy machine.
+  }, 60_000);
 });
 
 describe('L5: bidi controls and zero-width characters', () => {

@@ -17,6 +17,7 @@ function externalAddress(): string | undefined {
     .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
 }
 
+// Each case starts a node of its own: time for an embedded database's migrations.
 describe('METRICS_PORT', () => {
   it('serves /metrics only on its own loopback listener, and 404 on the main port', async () => {
     const metricsPort = await freePort();
@@ -32,7 +33,7 @@ describe('METRICS_PORT', () => {
     expect(await metrics.text()).toMatch(/^parley_process_cpu_user_seconds_total /m);
     // Nothing else is served there.
     expect((await fetch(`http://127.0.0.1:${metricsPort}/health`)).status).toBe(404);
-  });
+  }, 60_000);
 
   it.skipIf(!externalAddress())(
     'is not reachable on the other addresses of the machine',
@@ -42,10 +43,11 @@ describe('METRICS_PORT', () => {
       sut = await startTestApp({ METRICS_PORT: String(metricsPort) });
       await expect(fetch(`http://${address}:${metricsPort}/metrics`)).rejects.toThrow();
     },
+    60_000,
   );
 
   it('without it, /metrics stays on the main port', async () => {
     sut = await startTestApp();
     expect((await httpClient(sut.baseUrl).get('/metrics')).status).toBe(200);
-  });
+  }, 60_000);
 });
