@@ -121,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!values.JWT_SECRET && values.NODE_ENV === 'production') {
     throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production']);
   }
+  if (values.METRICS_PORT && values.METRICS_PORT === values.PORT) {
+    throw new ConfigError(['METRICS_PORT: must differ from PORT']);
+  }
   return new AppConfig({
     nodeEnv: values.NODE_ENV,
     port: values.PORT,
