@@ -238,6 +238,12 @@ export class ServerProcess {
             AUTH_RATE_PER_MIN: '1000000',
             CONVERSATION_CREATE_RATE_PER_MIN: '1000000',
             GROUP_CHANGE_RATE_PER_MIN: '1000000',
+            // The load generator is one client driving many users hard; the per-user limits and
+            // the socket cap still run (and cost what they cost), they just never refuse.
+            MAX_SOCKETS_PER_USER: '1000000',
+            READ_RATE_BURST: '1000000',
+            READ_RATE_PER_SEC: '1000000',
+            USER_SEARCH_PER_MIN: '1000000',
             LOG_LEVEL: 'warn',
             PARLEY_DATA_DIR: this.dataDir,
           }

@@ -27,7 +27,7 @@ export class AppModule {
         RedisModule,
         RealtimeModule,
         RateLimitModule,
-        MetricsModule,
+        MetricsModule.forRoot(config),
         HealthModule,
         AuthModule,
         UsersModule,

@@ -3,11 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import type { DestinationStream } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
 import { ChatIoAdapter } from './modules/chat/chat-io.adapter.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
-import { createLogger, NestPinoLogger } from './common/logger.js';
+import { createLogger, NestPinoLogger, serializeRequestWithoutQuery } from './common/logger.js';
 import { securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisConnection } from './redis/redis-connection.js';
@@ -18,13 +19,16 @@ const builtWebAppFolder = fileURLToPath(new URL('../../web/dist', import.meta.ur
 
 /**
  * Builds one API node from its configuration, ready to `listen`. It serves the built web app
- * from `webAppFolder` when that folder exists.
+ * from `webAppFolder` when that folder exists; logs go to stdout unless `logDestination` is given.
  */
 export async function createApp(
   config: AppConfig,
-  { webAppFolder = builtWebAppFolder }: { webAppFolder?: string } = {},
+  {
+    webAppFolder = builtWebAppFolder,
+    logDestination,
+  }: { webAppFolder?: string; logDestination?: DestinationStream } = {},
 ): Promise<NestExpressApplication> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bodyParser: false,
     logger: new NestPinoLogger(logger),
@@ -35,7 +39,9 @@ export async function createApp(
   app.use(securityHeaders());
   // `request.ip` is then the client's address as the trusted proxies saw it (TRUST_PROXY).
   app.set('trust proxy', config.trustProxy);
-  app.use(pinoHttp({ logger, quietReqLogger: true }));
+  app.use(
+    pinoHttp({ logger, quietReqLogger: true, serializers: { req: serializeRequestWithoutQuery } }),
+  );
   app.use(express.json({ limit: BODY_LIMIT }));
   app.useGlobalFilters(new HttpExceptionFilter(logger));
   const ioAdapter = new ChatIoAdapter(app, config, app.get(RedisConnection), logger);

@@ -126,6 +126,22 @@ suite(
       await noneLeft(conversations(alice).getByLabel(/unread/));
     });
 
+    it('isolates bidirectional controls in message text from the UI around it', async () => {
+      const hostile = 'evil\u202Egnp.exe';
+      await send(bob, hostile);
+      const bubbleText = messagesLog(alice).getByText('gnp.exe');
+      const preview = conversations(alice).getByRole('link', { name: /bob/ }).getByText('gnp.exe');
+      await shown(bubbleText);
+      await shown(preview);
+      const isolation = (element: Element) => getComputedStyle(element).unicodeBidi;
+      // An isolate ends the override at its edge: the time and status beside it stay in place.
+      expect(await bubbleText.evaluate(isolation)).toBe('isolate');
+      expect(await bubbleText.getAttribute('dir')).toBe('auto');
+      expect(await preview.evaluate(isolation)).toBe('isolate');
+      // The override itself is kept: it is part of what Bob wrote.
+      expect(await bubbleText.textContent()).toBe(hostile);
+    });
+
     it('keeps the session and the history across a reload', async () => {
       await alice.reload();
       await shown(messageRow(alice, 'Hello Bob'));
@@ -175,7 +191,11 @@ suite(
       await alice.getByRole('button', { name: 'New group' }).click();
       const dialog = alice.getByRole('dialog', { name: 'New group' });
       await dialog.getByLabel('Group name').fill('Weekend trip');
+      // Nobody is listed before 2 letters are typed (the server's search minimum).
+      expect(await dialog.getByRole('checkbox').count()).toBe(0);
+      await dialog.getByLabel('Search people').fill('bo');
       await dialog.getByRole('checkbox', { name: /bob/ }).check();
+      await dialog.getByLabel('Search people').fill('ca');
       await dialog.getByRole('checkbox', { name: /Carol/ }).check();
       await dialog.getByRole('button', { name: 'Create group' }).click();
       await shown(alice.getByRole('heading', { name: 'Weekend trip' }));

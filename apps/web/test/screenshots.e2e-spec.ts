@@ -168,7 +168,7 @@ describe.skipIf(!hasChromium)('screenshots', () => {
         await page.getByRole('button', { name: 'Back to conversations' }).click();
       await page.getByRole('button', { name: 'New conversation' }).click();
       const dialog = page.getByRole('dialog', { name: 'New conversation' });
-      await dialog.getByLabel('Search people').fill('c');
+      await dialog.getByLabel('Search people').fill('ca');
       await dialog.getByRole('radio', { name: /Carol Diaz/ }).check();
       await page.waitForTimeout(300);
       await shot(page, `${size}-new-conversation`);

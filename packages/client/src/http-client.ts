@@ -101,6 +101,11 @@ export class ParleyHttpClient {
     return this.request('GET', '/users/me');
   }
 
+  /**
+   * People whose username or display name starts with `search` (at least 2 characters, else
+   * the server answers 400), at most 20 of them; searches are rate limited per user (429).
+   * @example await client.http.searchUsers('al') // [{ id, username: 'alice', ... }]
+   */
   searchUsers(search: string, limit = 20): Promise<User[]> {
     const query = new URLSearchParams({ search, limit: String(limit) });
     return this.request('GET', `/users?${query.toString()}`);

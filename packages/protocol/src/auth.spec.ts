@@ -52,3 +52,22 @@ describe('cookie sessions (contract v2 section 2)', () => {
     }
   });
 });
+
+describe('registerBodySchema: reserved names and the password rule', () => {
+  it.each(['admin', 'Root', 'support', 'PARLEY', '...', '.....'])('refuses %j', (username) => {
+    expect(registerBodySchema.safeParse({ username, password: 'password1' }).success).toBe(false);
+  });
+
+  it('keeps names that only contain a reserved word', () => {
+    expect(
+      registerBodySchema.safeParse({ username: 'admin.b', password: 'password1' }).success,
+    ).toBe(true);
+  });
+
+  it.each(['alice123', 'ALICE123', '          '])(
+    'refuses the password %j for alice123',
+    (password) => {
+      expect(registerBodySchema.safeParse({ username: 'alice123', password }).success).toBe(false);
+    },
+  );
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { singleLineTextSchema } from './content.js';
+import { hasControlCharacter, singleLineTextSchema } from './content.js';
 
 /** 3-32 chars of `a-z 0-9 _ . -`; upper-case input is folded to lower case. */
 export const usernameSchema = z
@@ -20,17 +20,44 @@ export const displayNameSchema = singleLineTextSchema('displayName', 64);
  */
 export const sessionModeSchema = z.literal('cookie');
 
-export const registerBodySchema = z.object({
-  username: usernameSchema,
-  password: passwordSchema,
-  displayName: displayNameSchema.optional(),
-  session: sessionModeSchema.optional(),
-});
+/** Names that would pass for the service or its staff; users who already have one keep it. */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
+  'admin',
+  'root',
+  'support',
+  'parley',
+]);
+
+export function isReservedUsername(username: string): boolean {
+  return RESERVED_USERNAMES.has(username) || /^\.+$/.test(username);
+}
+
+export const registerBodySchema = z
+  .object({
+    username: usernameSchema.refine(
+      (username) => !isReservedUsername(username),
+      'username is reserved',
+    ),
+    password: passwordSchema.refine(
+      (password) => password.trim() !== '',
+      'password must not be only whitespace',
+    ),
+    displayName: displayNameSchema.optional(),
+    session: sessionModeSchema.optional(),
+  })
+  .refine((body) => body.password.toLowerCase() !== body.username, {
+    message: 'password must not be the username',
+    path: ['password'],
+  });
 export type RegisterBody = z.input<typeof registerBodySchema>;
 
 export const loginBodySchema = z.object({
   // Any string is accepted here: a malformed name simply fails like a wrong password.
-  username: z.string().max(200).toLowerCase(),
+  username: z
+    .string()
+    .max(200)
+    .toLowerCase()
+    .refine((username) => !hasControlCharacter(username), 'must not contain control characters'),
   password: z.string().max(200),
   session: sessionModeSchema.optional(),
 });

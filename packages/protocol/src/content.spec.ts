@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageContentSchema, normalizeContent } from './content.js';
+import { messageContentSchema, normalizeContent, singleLineTextSchema } from './content.js';
 
 describe('normalizeContent', () => {
   it('folds CRLF to LF, strips control characters and trims', () => {
@@ -31,5 +31,26 @@ describe('messageContentSchema', () => {
 
   it('keeps markup as literal text', () => {
     expect(messageContentSchema.parse('<b>x</b>')).toBe('<b>x</b>');
+  });
+});
+
+describe('singleLineTextSchema', () => {
+  const sut = singleLineTextSchema('name', 64);
+
+  const refused = [
+    0x202e, 0x202a, 0x2066, 0x2069, 0x200e, 0x200f, 0x061c, 0x200b, 0x200d, 0x2060, 0xfeff,
+  ];
+
+  it.each(refused.map((code) => [code.toString(16).toUpperCase().padStart(4, '0'), code]))(
+    'refuses U+%s inside a name',
+    (_, code) => {
+      const result = sut.safeParse(`a${String.fromCodePoint(code as number)}b`);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.message).toMatch(/bidirectional controls or zero-width/);
+    },
+  );
+
+  it('keeps right-to-left letters', () => {
+    expect(sut.parse('שלום مرحبا')).toBe('שלום مرحبا');
   });
 });

@@ -8,7 +8,19 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const ANY_CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/;
 
-/** A trimmed one-line label (a display name, a group name) of 1-`max` characters. */
+// Bidirectional controls (embeddings, overrides, isolates, marks) and zero-width characters:
+// in a name they can make one person look like another or reorder the text around the name.
+const BIDI_OR_ZERO_WIDTH = /[\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/;
+
+/** True when `text` holds a NUL or any other control character (tab and newline included). */
+export function hasControlCharacter(text: string): boolean {
+  return ANY_CONTROL_CHARACTER.test(text);
+}
+
+/**
+ * A trimmed one-line label (a display name, a group name) of 1-`max` characters, without
+ * control, bidirectional-control or zero-width characters.
+ */
 export function singleLineTextSchema(field: string, max: number) {
   const lengthMessage = `${field} must be 1-${max} characters`;
   return z
@@ -16,9 +28,10 @@ export function singleLineTextSchema(field: string, max: number) {
     .trim()
     .min(1, lengthMessage)
     .max(max, lengthMessage)
+    .refine((text) => !hasControlCharacter(text), `${field} must not contain control characters`)
     .refine(
-      (text) => !ANY_CONTROL_CHARACTER.test(text),
-      `${field} must not contain control characters`,
+      (text) => !BIDI_OR_ZERO_WIDTH.test(text),
+      `${field} must not contain bidirectional controls or zero-width characters`,
     );
 }
 

@@ -20,18 +20,31 @@ export interface HttpErrorResponse {
   headers: Record<string, string>;
 }
 
-// What body-parser attaches to the errors it raises (bad JSON, too large, bad charset).
+// What body-parser attaches to the errors it raises (bad JSON, too large, bad charset, a body
+// that does not inflate): an http-errors client error. `type` is missing on inflate errors.
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
+  expose: boolean;
 }
 
 function isBodyParserError(error: unknown): error is Error & BodyParserError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<BodyParserError>).type === 'string' &&
-    typeof (error as Partial<BodyParserError>).status === 'number'
-  );
+  if (!(error instanceof Error)) return false;
+  const { status, expose } = error as Partial<BodyParserError>;
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true;
+}
+
+function bodyParserMessage(error: Error & BodyParserError): string {
+  switch (error.type) {
+    case 'entity.too.large':
+      return 'request body is larger than 64 KiB';
+    case 'entity.parse.failed':
+      return 'request body is not valid JSON';
+    case undefined:
+      return 'request body does not match its Content-Encoding';
+    default:
+      return error.message;
+  }
 }
 
 function httpBody(status: number, message: string): HttpErrorBody {
@@ -58,13 +71,11 @@ export function toHttpError(error: unknown): HttpErrorResponse {
     return { status, body: httpBody(status, message), headers: {} };
   }
   if (isBodyParserError(error)) {
-    const message =
-      error.type === 'entity.too.large'
-        ? 'request body is larger than 64 KiB'
-        : error.type === 'entity.parse.failed'
-          ? 'request body is not valid JSON'
-          : error.message;
-    return { status: error.status, body: httpBody(error.status, message), headers: {} };
+    return {
+      status: error.status,
+      body: httpBody(error.status, bodyParserMessage(error)),
+      headers: {},
+    };
   }
   if (isDatabaseUnavailable(error)) {
     return { status: 503, body: httpBody(503, 'database unavailable'), headers: {} };

@@ -69,6 +69,32 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ JWT_SECRET: secret, TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
     },
   );
+  it('defaults the edge limits and leaves metrics on the main port', () => {
+    expect(loadConfig({ JWT_SECRET: secret })).toMatchObject({
+      maxSocketsPerUser: 20,
+      readRateBurst: 300,
+      readRatePerSec: 20,
+      userSearchRatePerMin: 60,
+      metricsPort: undefined,
+    });
+    expect(loadConfig({ JWT_SECRET: secret, METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+  });
+
+  it('refuses a metrics port equal to the main port', () => {
+    expect(() => loadConfig({ JWT_SECRET: secret, PORT: '9464', METRICS_PORT: '9464' })).toThrow(
+      /METRICS_PORT/,
+    );
+  });
+
+  it('refuses a socket cap or metrics port that is not a number in range', () => {
+    const error = captureError(() =>
+      loadConfig({ JWT_SECRET: secret, MAX_SOCKETS_PER_USER: '0', METRICS_PORT: '70000' }),
+    ) as ConfigError;
+    expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual([
+      'MAX_SOCKETS_PER_USER',
+      'METRICS_PORT',
+    ]);
+  });
 });
 
 function captureError(run: () => unknown): unknown {

@@ -93,6 +93,14 @@ const environmentSchema = z.object({
   MAX_GROUP_MEMBERS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(1000)),
   CONVERSATION_CREATE_RATE_PER_MIN: positiveInt(30),
   GROUP_CHANGE_RATE_PER_MIN: positiveInt(60),
+  MAX_SOCKETS_PER_USER: positiveInt(20),
+  READ_RATE_BURST: positiveInt(300),
+  READ_RATE_PER_SEC: positiveInt(20),
+  USER_SEARCH_PER_MIN: positiveInt(60),
+  METRICS_PORT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -129,6 +137,18 @@ export class AppConfig {
   readonly conversationCreateRatePerMin!: number;
   /** Renames and member additions/removals one user may make per minute, across nodes. */
   readonly groupChangeRatePerMin!: number;
+  /** Sockets one user may hold across all nodes; one more is refused at the handshake. */
+  readonly maxSocketsPerUser!: number;
+  /**
+   * Per-user token bucket of each read-side request kind: `message:read`, `conversation:join`,
+   * `sync`, and authenticated REST GETs (each kind has its own bucket).
+   */
+  readonly readRateBurst!: number;
+  readonly readRatePerSec!: number;
+  /** User searches per user per minute (and their burst). */
+  readonly userSearchRatePerMin!: number;
+  /** Set: `/metrics` is served only on this port, on 127.0.0.1, and 404 on the main port. */
+  readonly metricsPort?: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -151,6 +171,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = resolve(values.PARLEY_DATA_DIR);
   if (!values.JWT_SECRET && values.NODE_ENV === 'production') {
     throw new ConfigError(['JWT_SECRET: required when NODE_ENV=production']);
+  }
+  if (values.METRICS_PORT && values.METRICS_PORT === values.PORT) {
+    throw new ConfigError(['METRICS_PORT: must differ from PORT']);
   }
   return new AppConfig({
     nodeEnv: values.NODE_ENV,
@@ -176,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxGroupMembers: values.MAX_GROUP_MEMBERS,
     conversationCreateRatePerMin: values.CONVERSATION_CREATE_RATE_PER_MIN,
     groupChangeRatePerMin: values.GROUP_CHANGE_RATE_PER_MIN,
+    maxSocketsPerUser: values.MAX_SOCKETS_PER_USER,
+    readRateBurst: values.READ_RATE_BURST,
+    readRatePerSec: values.READ_RATE_PER_SEC,
+    userSearchRatePerMin: values.USER_SEARCH_PER_MIN,
+    metricsPort: values.METRICS_PORT,
   });
 }
 

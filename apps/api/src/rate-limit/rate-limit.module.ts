@@ -15,6 +15,18 @@ export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');
 export const CONVERSATION_CREATE_RATE_LIMITER = Symbol('CONVERSATION_CREATE_RATE_LIMITER');
 /** Per-user bucket of renames and member changes (`GROUP_CHANGE_RATE_PER_MIN`). */
 export const GROUP_CHANGE_RATE_LIMITER = Symbol('GROUP_CHANGE_RATE_LIMITER');
+/** Per-user buckets of the read side, one per kind (`READ_RATE_BURST`, `READ_RATE_PER_SEC`). */
+export const READ_RATE_LIMITERS = Symbol('READ_RATE_LIMITERS');
+/** Per-user `GET /users?search` bucket (`USER_SEARCH_PER_MIN`): slows directory walks. */
+export const USER_SEARCH_RATE_LIMITER = Symbol('USER_SEARCH_RATE_LIMITER');
+
+/** Each kind has its own bucket, so a client's catch-up syncs do not starve its read receipts. */
+export interface ReadRateLimiters {
+  markRead: RateLimiter;
+  joinConversation: RateLimiter;
+  sync: RateLimiter;
+  restRead: RateLimiter;
+}
 
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
@@ -74,6 +86,25 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
       useFactory: (config: AppConfig, redis: RedisConnection) =>
         perMinuteBucket('group-change', config.groupChangeRatePerMin, redis),
     },
+    {
+      provide: READ_RATE_LIMITERS,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection): ReadRateLimiters => {
+        const options = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
+        return {
+          markRead: tokenBucket('read', options, redis),
+          joinConversation: tokenBucket('join', options, redis),
+          sync: tokenBucket('sync', options, redis),
+          restRead: tokenBucket('rest-read', options, redis),
+        };
+      },
+    },
+    {
+      provide: USER_SEARCH_RATE_LIMITER,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) =>
+        perMinuteBucket('user-search', config.userSearchRatePerMin, redis),
+    },
   ],
   exports: [
     SEND_RATE_LIMITER,
@@ -81,6 +112,8 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
     AUTH_RATE_LIMITER,
     CONVERSATION_CREATE_RATE_LIMITER,
     GROUP_CHANGE_RATE_LIMITER,
+    READ_RATE_LIMITERS,
+    USER_SEARCH_RATE_LIMITER,
   ],
 })
 export class RateLimitModule {}

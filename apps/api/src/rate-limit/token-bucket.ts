@@ -1,8 +1,16 @@
+import { RateLimitedError } from '../common/errors.js';
+
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
 
 /** A limiter keyed by user or client address. */
 export interface RateLimiter {
   consume(key: string): Promise<RateDecision>;
+}
+
+/** Takes one token of `key`, or throws {@link RateLimitedError} with the time to wait. */
+export async function consumeOrRefuse(limiter: RateLimiter, key: string): Promise<void> {
+  const decision = await limiter.consume(key);
+  if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
 }
 
 interface Bucket {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/app-config.js';
@@ -18,11 +19,12 @@ export interface TestApp {
 
 /**
  * Starts a real API node on a free loopback port against this run's database (serving the web
- * app from `webAppFolder` when given).
+ * app from `webAppFolder` when given); with `logDestination`, its log lines go there (set
+ * LOG_LEVEL too: the default is silent).
  */
 export async function startTestApp(
   environment: Record<string, string> = {},
-  { webAppFolder }: { webAppFolder?: string } = {},
+  options: { webAppFolder?: string; logDestination?: DestinationStream } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
@@ -36,7 +38,7 @@ export async function startTestApp(
     AUTH_RATE_PER_MIN: '100000',
     ...environment,
   });
-  const app = await createApp(config, { webAppFolder });
+  const app = await createApp(config, options);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

@@ -1,4 +1,4 @@
-import type { User } from '@parley/protocol';
+import { USER_SEARCH_MIN_LENGTH, type User } from '@parley/protocol';
 import { useId, useState, type ReactNode } from 'react';
 import { useUserSearch } from '@/hooks/use-user-search';
 import { Avatar } from './ui/avatar';
@@ -15,7 +15,7 @@ export interface PeoplePickerProps {
   /** People not to offer (e.g. members already in the group). */
   excludeIds?: ReadonlySet<string>;
   autoFocus?: boolean;
-  /** Said when there is nobody to offer and nothing was searched. */
+  /** Said while the query is too short to search. */
   emptyText?: string;
 }
 
@@ -27,7 +27,7 @@ export function PeoplePicker({
   mode,
   excludeIds,
   autoFocus,
-  emptyText = 'Nobody else is here yet.',
+  emptyText = 'Type at least 2 letters of a name.',
 }: PeoplePickerProps) {
   const [query, setQuery] = useState('');
   const { users, loading, error } = useUserSearch(query);
@@ -67,7 +67,9 @@ export function PeoplePicker({
         )}
         {!loading && !error && shown.length === 0 && (
           <p className="py-3 text-center text-sm text-slate-600">
-            {query.trim() ? `Nobody found for “${query.trim()}”.` : emptyText}
+            {query.trim().length >= USER_SEARCH_MIN_LENGTH
+              ? `Nobody found for “${query.trim()}”.`
+              : emptyText}
           </p>
         )}
       </div>
@@ -97,7 +99,9 @@ function PersonRow({
     <>
       <Avatar name={user.displayName} seed={user.id} size="sm" />
       <span className="flex min-w-0 flex-1 flex-col">
-        <span className="truncate text-sm font-medium text-slate-900">{user.displayName}</span>
+        <span className="truncate text-sm font-medium text-slate-900">
+          <bdi>{user.displayName}</bdi>
+        </span>
         <span className="truncate text-xs text-slate-600">@{user.username}</span>
       </span>
     </>

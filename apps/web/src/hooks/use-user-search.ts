@@ -1,4 +1,4 @@
-import type { User } from '@parley/protocol';
+import { USER_SEARCH_MAX_RESULTS, USER_SEARCH_MIN_LENGTH, type User } from '@parley/protocol';
 import { useEffect, useState } from 'react';
 import { useParleyClient } from '@/lib/parley-client';
 import { errorMessage } from '@/utils/error-message';
@@ -14,7 +14,8 @@ interface SearchResult {
 
 /**
  * People whose username or display name starts with `query` (GET /users?search), asked once the
- * typing pauses. An empty query lists people too, so there is something to pick at once.
+ * typing pauses. The server answers prefixes of 2 characters or more only: a shorter query
+ * finds nobody without asking.
  */
 export function useUserSearch(query: string): {
   users: User[];
@@ -26,8 +27,9 @@ export function useUserSearch(query: string): {
   const [result, setResult] = useState<SearchResult | null>(null);
 
   useEffect(() => {
+    if (debouncedQuery.length < USER_SEARCH_MIN_LENGTH) return;
     let current = true;
-    client.http.searchUsers(debouncedQuery, 20).then(
+    client.http.searchUsers(debouncedQuery, USER_SEARCH_MAX_RESULTS).then(
       (users) => {
         if (current) setResult({ query: debouncedQuery, users, error: null });
       },
@@ -40,6 +42,8 @@ export function useUserSearch(query: string): {
     };
   }, [client, debouncedQuery]);
 
+  if (query.trim().length < USER_SEARCH_MIN_LENGTH)
+    return { users: [], loading: false, error: null };
   const settled = result !== null && result.query === query.trim().toLowerCase();
   return {
     users: result?.users ?? [],

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AppConfig } from '../../config/app-config.js';
+import { RestReadRateLimitGuard } from '../../rate-limit/rate-limit.guard.js';
 import { RedisConnection } from '../../redis/redis-connection.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
@@ -44,6 +45,8 @@ import { SessionRevocations } from './session-revocations.js';
           : new MemoryLoginThrottle(),
     },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
+    // After AccessTokenGuard: it keys on the user that guard found.
+    { provide: APP_GUARD, useClass: RestReadRateLimitGuard },
   ],
   exports: [AccessTokenService],
 })

@@ -17,15 +17,14 @@ import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
 import { isUnexpected, toAckError } from '../../common/error-mapping.js';
-import {
-  NotFoundError,
-  RateLimitedError,
-  UnauthorizedError,
-  ValidationError,
-} from '../../common/errors.js';
+import { NotFoundError, UnauthorizedError, ValidationError } from '../../common/errors.js';
 import { LOGGER } from '../../common/logger.js';
-import { TYPING_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
-import type { RateLimiter } from '../../rate-limit/token-bucket.js';
+import {
+  READ_RATE_LIMITERS,
+  TYPING_RATE_LIMITER,
+  type ReadRateLimiters,
+} from '../../rate-limit/rate-limit.module.js';
+import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import {
   RealtimePublisher,
   sessionRoom,
@@ -37,6 +36,7 @@ import { ConversationsService } from '../conversations/conversations.service.js'
 import { MessagesService } from '../messages/messages.service.js';
 import { ChatRepository } from './chat.repository.js';
 import { PresenceService } from '../../realtime/presence.service.js';
+import { SocketQuota, TooManySocketsError } from '../../realtime/socket-quota.js';
 
 type ChatSocket = Socket<
   ClientToServerEvents,
@@ -80,6 +80,8 @@ export class ChatGateway
     private readonly presenceService: PresenceService,
     private readonly publisher: RealtimePublisher,
     @Inject(TYPING_RATE_LIMITER) private readonly typingRateLimiter: RateLimiter,
+    @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
+    private readonly socketQuota: SocketQuota,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -92,13 +94,13 @@ export class ChatGateway
     // Nest guards do not run on the handshake (nestjs/nest#882): authenticate in middleware,
     // so a refused client gets `connect_error` "unauthorized" instead of a silent disconnect.
     server.use((socket, next) => {
-      this.authenticate(socket).then(
+      this.admit(socket).then(
         () => next(),
         (error: unknown) => {
-          if (!(error instanceof UnauthorizedError)) {
+          if (!(error instanceof UnauthorizedError || error instanceof TooManySocketsError)) {
             this.logger.warn({ err: error }, 'socket handshake failed');
           }
-          next(new Error(error instanceof UnauthorizedError ? 'unauthorized' : 'unavailable'));
+          next(new Error(handshakeRefusal(error)));
         },
       );
     });
@@ -158,6 +160,29 @@ export class ChatGateway
     }
   }
 
+  /**
+   * Authenticates the socket within its user's `MAX_SOCKETS_PER_USER`: the socket is counted
+   * before `authenticate` does anything a refusal would have to undo (rooms, presence), and the
+   * slot is given back when the socket disconnects, or at once when it never connects.
+   */
+  private async admit(socket: ChatSocket): Promise<void> {
+    const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
+    const slot = await this.socketQuota.reserve(claims.sub);
+    try {
+      await this.authenticate(socket);
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+    // Socket.IO drops a socket whose connection closed during the handshake without a
+    // 'disconnect' event; nothing can close it between this check and the connect.
+    if (socket.conn.readyState !== 'open') {
+      slot.release();
+      throw new Error('connection closed during the handshake');
+    }
+    socket.once('disconnect', () => slot.release());
+  }
+
   private handshakeToken(socket: ChatSocket): string {
     const fromAuth: unknown = socket.handshake.auth?.token;
     if (typeof fromAuth === 'string' && fromAuth) return fromAuth;
@@ -169,27 +194,43 @@ export class ChatGateway
   private bindCommands(socket: ChatSocket): void {
     const { userId } = socket.data;
     let previous: Promise<void> = Promise.resolve();
+    const commands = new Set<string>();
+    const enqueue = (event: string, reply: AckReply, handle: () => Promise<object>) => {
+      previous = previous.then(async () => {
+        try {
+          reply({ ok: true, ...(await handle()) });
+        } catch (error) {
+          if (isUnexpected(error)) this.logger.error({ err: error, event }, 'socket event failed');
+          reply({ ok: false, error: toAckError(error) });
+        }
+      });
+      this.pendingBySocket.set(socket.id, previous);
+    };
     const on = <T>(
       event: keyof ClientToServerEvents,
       schema: ZodType<T>,
       handle: (input: T) => Promise<object>,
     ) => {
+      commands.add(event);
       socket.on(event, (...args: unknown[]) => {
         const reply: AckReply =
           typeof args.at(-1) === 'function' ? (args.pop() as AckReply) : () => undefined;
         const payload = args[0];
-        previous = previous.then(async () => {
-          try {
-            reply({ ok: true, ...(await handle(parsePayload(schema, payload))) });
-          } catch (error) {
-            if (isUnexpected(error))
-              this.logger.error({ err: error, event }, 'socket event failed');
-            reply({ ok: false, error: toAckError(error) });
-          }
-        });
-        this.pendingBySocket.set(socket.id, previous);
+        enqueue(event, reply, () => handle(parsePayload(schema, payload)));
       });
     };
+    // An event the contract does not define still gets its one answer, in order: VALIDATION.
+    // Socket.IO calls catch-all listeners at once but event listeners on the next tick: queue
+    // on the next tick too, behind the events that came before.
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      const reply = args.at(-1);
+      if ((typeof event === 'string' && commands.has(event)) || typeof reply !== 'function') return;
+      process.nextTick(() =>
+        enqueue('unknown', reply as AckReply, () =>
+          Promise.reject(new ValidationError('unknown event')),
+        ),
+      );
+    });
 
     on('message:send', sendMessagePayloadSchema, async (input) => ({
       message: await this.messagesService.send(userId, input),
@@ -199,6 +240,7 @@ export class ChatGateway
       return {};
     });
     on('message:read', watermarkPayloadSchema, async (input) => {
+      await consumeOrRefuse(this.readRateLimiters.markRead, userId);
       const { unreadCount } = await this.messagesService.markRead(
         userId,
         input.conversationId,
@@ -208,6 +250,7 @@ export class ChatGateway
       return { unreadCount };
     });
     on('conversation:join', joinConversationPayloadSchema, async (input) => {
+      await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);
       await this.conversationsService.requireMembership(input.conversationId, userId);
       await socket.join(conversationRoom(input.conversationId));
       return {};
@@ -216,14 +259,16 @@ export class ChatGateway
       const room = conversationRoom(input.conversationId);
       // Room membership mirrors conversation membership, so no database round trip here.
       if (!socket.rooms.has(room)) throw new NotFoundError('conversation not found');
-      const decision = await this.typingRateLimiter.consume(userId);
-      if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
+      await consumeOrRefuse(this.typingRateLimiter, userId);
       socket
         .to(room)
         .emit('typing', { conversationId: input.conversationId, userId, isTyping: input.isTyping });
       return {};
     });
-    on('sync', syncPayloadSchema, (input) => this.messagesService.sync(userId, input));
+    on('sync', syncPayloadSchema, async (input) => {
+      await consumeOrRefuse(this.readRateLimiters.sync, userId);
+      return this.messagesService.sync(userId, input);
+    });
   }
 
   /** A socket lives no longer than its access token: at expiry the client must refresh. */
@@ -268,6 +313,13 @@ export class ChatGateway
     this.pendingPresence.add(tracked);
     void tracked.finally(() => this.pendingPresence.delete(tracked));
   }
+}
+
+/** The `connect_error` message a refused handshake gets. */
+function handshakeRefusal(error: unknown): string {
+  if (error instanceof UnauthorizedError) return 'unauthorized';
+  if (error instanceof TooManySocketsError) return error.message;
+  return 'unavailable';
 }
 
 function conversationRoomsOf(socket: ChatSocket): string[] {

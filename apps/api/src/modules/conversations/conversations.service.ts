@@ -38,12 +38,19 @@ const INTRODUCTIONS_PER_TURN = 16;
 export type CreateConversationInput =
   { type: 'direct'; memberId: string } | { type: 'group'; name: string; memberIds: string[] };
 
+// JavaScript dates reach years ±275760, PostgreSQL's timestamptz 4713 BC to 294276 AD, and
+// toISOString() writes years past 9999 as `+YYYYYY`, which PostgreSQL cannot read.
+const EARLIEST_CURSOR_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_CURSOR_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** Cursor text: `<updatedAt ISO>` or `<updatedAt ISO>|<id>` (what `nextCursor` returns). */
 function parseCursor(text: string | undefined): ConversationCursor | undefined {
   if (text === undefined) return undefined;
   const [updatedAt = '', id] = text.split('|');
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (Number.isNaN(Date.parse(updatedAt)) || (id !== undefined && !uuid.test(id))) {
+  const time = Date.parse(updatedAt);
+  const inRange = time >= EARLIEST_CURSOR_TIME && time <= LATEST_CURSOR_TIME;
+  if (!inRange || (id !== undefined && !uuid.test(id))) {
     throw new ValidationError('before: not a cursor returned as nextCursor');
   }
   return { updatedAt: new Date(updatedAt).toISOString(), id };

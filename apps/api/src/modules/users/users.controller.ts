@@ -1,7 +1,8 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { userSearchQuerySchema, type User } from '@parley/protocol';
 import type { z } from 'zod';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { UserSearchRateLimitGuard } from '../../rate-limit/rate-limit.guard.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
 import { UsersService } from './users.service.js';
 
@@ -15,6 +16,7 @@ export class UsersController {
   }
 
   @Get()
+  @UseGuards(UserSearchRateLimitGuard)
   search(
     @CurrentAuth() auth: AuthContext,
     @Query(new ZodValidationPipe(userSearchQuerySchema))

@@ -79,7 +79,13 @@ export function ChatPage({ ownUserId, onLogout }: ChatPageProps) {
             <div className="flex min-w-0 flex-1 flex-col">
               <h1 className="text-lg leading-tight font-bold">Chats</h1>
               <p className="truncate text-xs text-slate-600">
-                {user ? `${user.displayName} · @${user.username}` : ' '}
+                {user ? (
+                  <>
+                    <bdi>{user.displayName}</bdi> · @{user.username}
+                  </>
+                ) : (
+                  ' '
+                )}
               </p>
             </div>
             <IconButton label="New group" onClick={() => setDialog('new-group')}>

@@ -54,7 +54,9 @@ export function ChatHeader({ conversation, ownUserId, onBack, actions }: ChatHea
         online={peer ? (presence[peer.userId]?.online ?? false) : undefined}
       />
       <div className="flex min-w-0 flex-1 flex-col">
-        <h2 className="truncate text-base leading-tight font-semibold text-slate-900">{title}</h2>
+        <h2 className="truncate text-base leading-tight font-semibold text-slate-900">
+          <bdi>{title}</bdi>
+        </h2>
         <p aria-live="polite" className="truncate text-[13px] leading-tight">
           {typing ? (
             <span className="text-blue-700">{typing}</span>

@@ -59,7 +59,7 @@ function BubbleFrame({
             aria-hidden="true"
             className={cn('mb-0.5 text-[13px] font-semibold', personColor(groupSender.id).text)}
           >
-            {senderName}
+            <bdi>{senderName}</bdi>
           </p>
         )}
         <MessageText content={content} />

@@ -1,10 +1,14 @@
 import { memo } from 'react';
 import { linkify } from '@/utils/linkify';
 
-/** Message content as text nodes and web links; never parsed as HTML. */
+/**
+ * Message content as text nodes and web links; never parsed as HTML. `dir="auto"` isolates it:
+ * bidirectional controls in the text (kept, they are part of what was said) cannot reorder
+ * anything outside it, such as the time next to it.
+ */
 export const MessageText = memo(function MessageText({ content }: { content: string }) {
   return (
-    <span className="whitespace-pre-wrap [overflow-wrap:anywhere]">
+    <span dir="auto" className="whitespace-pre-wrap [overflow-wrap:anywhere]">
       {linkify(content).map((part, index) =>
         part.type === 'link' ? (
           <a

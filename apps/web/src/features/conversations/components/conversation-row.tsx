@@ -12,16 +12,36 @@ export interface ConversationRowProps {
   selected: boolean;
 }
 
-function previewOf(conversation: Conversation, ownUserId: string): string {
+interface Preview {
+  sender?: string;
+  text: string;
+}
+
+function previewOf(conversation: Conversation, ownUserId: string): Preview {
   const message = conversation.lastMessage;
-  if (!message) return conversation.type === 'group' ? 'Group created' : 'No messages yet';
+  if (!message)
+    return { text: conversation.type === 'group' ? 'Group created' : 'No messages yet' };
   const text = message.content.replace(/\s+/g, ' ');
-  if (message.senderId === ownUserId) return `You: ${text}`;
+  if (message.senderId === ownUserId) return { sender: 'You', text };
   if (conversation.type === 'group') {
     const sender = conversation.members.find((member) => member.userId === message.senderId);
-    return `${sender?.displayName ?? 'Someone'}: ${text}`;
+    return { sender: sender?.displayName ?? 'Someone', text };
   }
-  return text;
+  return { text };
+}
+
+/** Each piece of user text in its own isolate: a message cannot reorder the row around it. */
+function PreviewText({ preview }: { preview: Preview }) {
+  return (
+    <>
+      {preview.sender !== undefined && (
+        <>
+          <bdi>{preview.sender}</bdi>:{' '}
+        </>
+      )}
+      <bdi>{preview.text}</bdi>
+    </>
+  );
 }
 
 /** One conversation in the list: a link to `#/c/<id>` with name, preview, time and unread. */
@@ -53,7 +73,9 @@ export const ConversationRow = memo(function ConversationRow({
       />
       <span className="flex min-w-0 flex-1 flex-col gap-0.5">
         <span className="flex items-baseline gap-2">
-          <span className="min-w-0 flex-1 truncate font-semibold">{title}</span>
+          <span className="min-w-0 flex-1 truncate font-semibold">
+            <bdi>{title}</bdi>
+          </span>
           <time
             dateTime={time}
             className={cn('shrink-0 text-xs', selected ? 'text-blue-100' : 'text-slate-600')}
@@ -68,7 +90,7 @@ export const ConversationRow = memo(function ConversationRow({
               selected ? 'text-blue-50' : 'text-slate-600',
             )}
           >
-            {previewOf(conversation, ownUserId)}
+            <PreviewText preview={previewOf(conversation, ownUserId)} />
           </span>
           {unread > 0 && (
             <span

@@ -237,7 +237,7 @@ function MemberRow({
       <Avatar name={member.displayName} seed={member.userId} size="sm" online={online} />
       <span className="flex min-w-0 flex-1 flex-col">
         <span className="truncate text-sm font-medium text-slate-900">
-          {member.displayName}
+          <bdi>{member.displayName}</bdi>
           {isSelf && <span className="font-normal text-slate-600"> (you)</span>}
         </span>
         <span className="truncate text-xs text-slate-600">

@@ -95,7 +95,7 @@ export function NewGroupDialog({ onClose, onCreated }: NewGroupDialogProps) {
                   aria-label={`Remove ${person.displayName} from the group`}
                   className="inline-flex items-center gap-1 rounded-full bg-blue-50 py-1 pr-2 pl-3 text-sm text-blue-800 hover:bg-blue-100"
                 >
-                  {person.displayName}
+                  <bdi>{person.displayName}</bdi>
                   <CloseIcon aria-hidden="true" />
                 </button>
               </li>
