@@ -36,7 +36,7 @@ import { AccessTokenService } from '../auth/access-token.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ChatRepository } from './chat.repository.js';
-import { PresenceService } from '../../realtime/presence.service.js';
+import { PresenceService, type PresenceAnnouncement } from '../../realtime/presence.service.js';
 
 type ChatSocket = Socket<
   ClientToServerEvents,
@@ -45,6 +45,13 @@ type ChatSocket = Socket<
   SocketData
 >;
 type AckReply = (response: Ack<object>) => void;
+
+/** A socket that passed the handshake and counts in presence, until its `connection`. */
+interface AdmittedHandshake {
+  peerIds: string[];
+  /** Takes the socket out of presence again if its client leaves before the connection. */
+  abandon: () => void;
+}
 
 // setTimeout cannot wait longer than this; a token living longer is re-checked then.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -71,6 +78,7 @@ export class ChatGateway
   /** The tail of each socket's event queue: what shutdown waits for. */
   private readonly pendingBySocket = new Map<string, Promise<void>>();
   private readonly pendingPresence = new Set<Promise<void>>();
+  private readonly admittedHandshakes = new Map<string, AdmittedHandshake>();
 
   constructor(
     private readonly accessTokenService: AccessTokenService,
@@ -89,10 +97,14 @@ export class ChatGateway
     this.presenceService.onWentOfflineElsewhere((userIds) => {
       this.track(this.announceOffline(userIds));
     });
+    this.presenceService.deliverTo({
+      announcement: (announcement) => this.deliverPresence(announcement),
+      snapshot: (socketId, onlineUserIds) => this.deliverPresenceSnapshot(socketId, onlineUserIds),
+    });
     // Nest guards do not run on the handshake (nestjs/nest#882): authenticate in middleware,
     // so a refused client gets `connect_error` "unauthorized" instead of a silent disconnect.
     server.use((socket, next) => {
-      this.authenticate(socket).then(
+      this.admit(socket).then(
         () => next(),
         (error: unknown) => {
           if (!(error instanceof UnauthorizedError)) {
@@ -106,22 +118,18 @@ export class ChatGateway
 
   handleConnection(socket: ChatSocket): void {
     const { userId } = socket.data;
+    const handshake = this.admittedHandshakes.get(socket.id);
+    this.admittedHandshakes.delete(socket.id);
+    if (handshake) socket.conn.off('close', handshake.abandon);
     this.bindCommands(socket);
     this.expireWithToken(socket);
-    const rooms = conversationRoomsOf(socket);
-    this.track(
-      this.presenceService.socketConnected(userId).then((cameOnline) => {
-        if (cameOnline) this.announcePresence(userId, rooms, 'online', socket.id);
-      }),
-    );
+    // The client has seen `connect` now: only now may peers hear that the user is online, and
+    // the socket hear who is online (some clients drop events that come before `connect`).
+    this.track(this.announcePresence(userId, conversationRoomsOf(socket), 'online', socket.id));
+    this.track(this.presenceService.sendSnapshot(socket.id, handshake?.peerIds ?? []));
     socket.on('disconnecting', () => {
       // Rooms are left right after this event: capture them now.
-      const roomsAtDisconnect = conversationRoomsOf(socket);
-      this.track(
-        this.presenceService.socketDisconnected(userId).then((wentOffline) => {
-          if (wentOffline) this.announcePresence(userId, roomsAtDisconnect, 'offline');
-        }),
-      );
+      this.releasePresence(userId, conversationRoomsOf(socket));
     });
   }
 
@@ -139,7 +147,13 @@ export class ChatGateway
     await Promise.allSettled(this.pendingPresence);
   }
 
-  private async authenticate(socket: ChatSocket): Promise<void> {
+  /** The handshake's steps, in order. Presence counts the socket last, once nothing refuses it. */
+  private async admit(socket: ChatSocket): Promise<void> {
+    const { peerIds } = await this.authenticate(socket);
+    await this.registerPresence(socket, peerIds);
+  }
+
+  private async authenticate(socket: ChatSocket): Promise<{ peerIds: string[] }> {
     if (this.draining) throw new Error('node is shutting down');
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
     const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
@@ -151,11 +165,38 @@ export class ChatGateway
       sessionRoom(claims.sid),
       ...context.conversationIds.map(conversationRoom),
     ]);
-    // Tell the newcomer who of its peers is already online.
-    const now = new Date().toISOString();
-    for (const peerId of await this.presenceService.onlineAmong(context.peerIds)) {
-      socket.emit('presence', { userId: peerId, status: 'online', lastSeenAt: now });
+    return { peerIds: context.peerIds };
+  }
+
+  /**
+   * Counts the socket in presence before its client sees `connect`: a node that removes the
+   * user's last other socket then finds this one and announces no "offline". Socket.IO emits
+   * neither `connection` nor `disconnect` for a client that leaves during the middleware, so
+   * until the connection the transport's close takes the count back.
+   */
+  private async registerPresence(socket: ChatSocket, peerIds: string[]): Promise<void> {
+    if (socket.conn.readyState !== 'open') throw new Error('client left during the handshake');
+    const { userId } = socket.data;
+    const rooms = conversationRoomsOf(socket);
+    const abandon = () => {
+      this.admittedHandshakes.delete(socket.id);
+      this.releasePresence(userId, rooms);
+    };
+    socket.conn.once('close', abandon);
+    this.admittedHandshakes.set(socket.id, { peerIds, abandon });
+    await this.presenceService.socketConnected(userId);
+    if (this.draining && this.admittedHandshakes.has(socket.id)) {
+      socket.conn.off('close', abandon);
+      abandon();
+      throw new Error('node is shutting down');
     }
+  }
+
+  /** Takes one socket out of presence; peers hear "offline" if it was the user's last one. */
+  private releasePresence(userId: string, rooms: string[]): void {
+    this.track(
+      this.presenceService.socketDisconnected(this.presenceAnnouncement(userId, rooms, 'offline')),
+    );
   }
 
   private handshakeToken(socket: ChatSocket): string {
@@ -239,26 +280,61 @@ export class ChatGateway
     });
   }
 
-  /** Presence goes to the rooms of the user's conversations only, never to everyone. */
-  private announcePresence(
+  /**
+   * Tells peers, through PresenceService: it keeps each user's announcements in order across
+   * nodes and drops those no longer true.
+   */
+  private async announcePresence(
     userId: string,
     rooms: string[],
     status: PresenceEvent['status'],
     exceptSocketId?: string,
-  ): void {
+  ): Promise<void> {
+    if (rooms.length === 0) return;
+    await this.presenceService.announce(
+      this.presenceAnnouncement(userId, rooms, status, exceptSocketId),
+    );
+  }
+
+  /**
+   * Presence goes to the rooms of the user's conversations only, never to everyone.
+   * `lastSeenAt` is when this node saw the change.
+   */
+  private presenceAnnouncement(
+    userId: string,
+    rooms: string[],
+    status: PresenceEvent['status'],
+    exceptSocketId?: string,
+  ): PresenceAnnouncement {
+    const except = exceptSocketId ? [exceptSocketId] : [];
+    return { userId, status, lastSeenAt: new Date().toISOString(), rooms, except };
+  }
+
+  /** An announcement, from any node, to this node's sockets. */
+  private deliverPresence(announcement: PresenceAnnouncement): void {
+    const { userId, status, lastSeenAt, rooms, except } = announcement;
+    // No rooms would mean every socket to Socket.IO.
     if (!this.server || rooms.length === 0) return;
-    const event: PresenceEvent = { userId, status, lastSeenAt: new Date().toISOString() };
-    const target = this.server.to(rooms);
-    (exceptSocketId ? target.except(exceptSocketId) : target).emit('presence', event);
+    this.server.local.to(rooms).except(except).emit('presence', { userId, status, lastSeenAt });
+  }
+
+  private deliverPresenceSnapshot(socketId: string, onlineUserIds: string[]): void {
+    const socket = this.server?.sockets.sockets.get(socketId);
+    const lastSeenAt = new Date().toISOString();
+    for (const userId of onlineUserIds) {
+      socket?.emit('presence', { userId, status: 'online', lastSeenAt });
+    }
   }
 
   /** Users whose node died: tell the peers in each of their conversations. */
   private async announceOffline(userIds: string[]): Promise<void> {
     const conversationIdsByUser = await this.chatRepository.findConversationIdsOfUsers(userIds);
-    for (const userId of userIds) {
-      const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
-      this.announcePresence(userId, rooms, 'offline');
-    }
+    await Promise.all(
+      userIds.map((userId) => {
+        const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
+        return this.announcePresence(userId, rooms, 'offline');
+      }),
+    );
   }
 
   private track(work: Promise<void>): void {
