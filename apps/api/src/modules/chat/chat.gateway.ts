@@ -175,7 +175,8 @@ export class ChatGateway
    * until the connection the transport's close takes the count back.
    */
   private async registerPresence(socket: ChatSocket, peerIds: string[]): Promise<void> {
-    if (socket.conn.readyState !== 'open') throw new Error('client left during the handshake');
+    // Gone already: Socket.IO drops the socket after the middleware, nothing to count.
+    if (socket.conn.readyState !== 'open') return;
     const { userId } = socket.data;
     const rooms = conversationRoomsOf(socket);
     const abandon = () => {
@@ -326,7 +327,7 @@ export class ChatGateway
     }
   }
 
-  /** Users whose node died: tell the peers in each of their conversations. */
+  /** Users taken offline without their rooms at hand: tell the peers in their conversations. */
   private async announceOffline(userIds: string[]): Promise<void> {
     const conversationIdsByUser = await this.chatRepository.findConversationIdsOfUsers(userIds);
     await Promise.all(
