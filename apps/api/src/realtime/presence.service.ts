@@ -350,7 +350,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       }
       await pipeline.exec();
       const wentOffline: string[] = [];
-      for (const userId of registered.filter((userId) => !this.socketCounts.has(userId))) {
+      for (const userId of registered) {
+        // Checked just before the removal: a socket registering meanwhile sends its add after it.
+        if (this.socketCounts.has(userId)) continue;
         if ((await this.removeSocketOwner(this.nodeId, userId)) === 0) wentOffline.push(userId);
       }
       if (wentOffline.length > 0) this.wentOfflineElsewhere(wentOffline);

@@ -285,4 +285,25 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
       }
     });
   });
+
+  it('takes a user offline once Redis is back if they left a node that could not reach it', async () => {
+    const [peer, user] = await Promise.all([registerUser(http), registerUser(http)]);
+    await createDirect(http, user, peer);
+    const view = new PresenceView(new GroundTruth(peer).open(fast).socket, user.user.id);
+    const truth = new GroundTruth(user);
+    const socket = await truth.connect(slow);
+    await waitFor(async () => view.shown === 'online', 5_000, 'online');
+
+    proxy.cutLink();
+    try {
+      await waitFor(async () => (await slow.health()).body.redis === 'down', 5_000, 'no redis');
+      truth.close(socket);
+      await sleep(300);
+    } finally {
+      proxy.restoreLink();
+    }
+
+    await waitFor(async () => view.shown === 'offline', 10_000, 'offline once redis is back');
+    await waitFor(async () => (await slow.health()).body.redis === 'up', 10_000, 'redis back');
+  });
 });

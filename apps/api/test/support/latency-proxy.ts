@@ -6,6 +6,7 @@ import net from 'node:net';
  */
 export class LatencyProxy {
   private readonly sockets = new Set<net.Socket>();
+  private cut = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -20,6 +21,10 @@ export class LatencyProxy {
     });
     const proxy = new LatencyProxy(server, (server.address() as net.AddressInfo).port);
     server.on('connection', (client) => {
+      if (proxy.cut) {
+        client.destroy();
+        return;
+      }
       const upstream = net.connect(target.port, target.host);
       for (const socket of [client, upstream]) {
         proxy.sockets.add(socket);
@@ -37,6 +42,16 @@ export class LatencyProxy {
       forward(upstream, client);
     });
     return proxy;
+  }
+
+  /** Drops every connection and refuses new ones, until `restore`: the link is down. */
+  cutLink(): void {
+    this.cut = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restoreLink(): void {
+    this.cut = false;
   }
 
   async close(): Promise<void> {
