@@ -180,10 +180,9 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       nodeUsersKey(this.nodeId),
       this.nodeId,
       userId,
-    ).then(
-      () => undefined,
-      () => undefined,
-    );
+    ).catch((error: unknown) => {
+      this.logger.debug({ err: error }, 'presence registration through redis failed');
+    });
     this.pendingRegistrations.set(userId, registration);
     await registration;
     if (this.pendingRegistrations.get(userId) === registration) {
