@@ -8,6 +8,7 @@ import {
   typingPayloadSchema,
   userRoom,
   watermarkPayloadSchema,
+  type AccessTokenClaims,
   type Ack,
   type ClientToServerEvents,
   type PresenceEvent,
@@ -35,7 +36,7 @@ import { AccessTokenService } from '../auth/access-token.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { ChatRepository } from './chat.repository.js';
-import { PresenceService } from '../../realtime/presence.service.js';
+import { PresenceService, type PresenceAnnouncement } from '../../realtime/presence.service.js';
 import { SocketQuota, TooManySocketsError } from '../../realtime/socket-quota.js';
 
 type ChatSocket = Socket<
@@ -45,6 +46,13 @@ type ChatSocket = Socket<
   SocketData
 >;
 type AckReply = (response: Ack<object>) => void;
+
+/** A socket that passed the handshake and counts in presence, until its `connection`. */
+interface AdmittedHandshake {
+  peerIds: string[];
+  /** Takes the socket out of presence again if its client leaves before the connection. */
+  abandon: () => void;
+}
 
 // setTimeout cannot wait longer than this; a token living longer is re-checked then.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -71,6 +79,7 @@ export class ChatGateway
   /** The tail of each socket's event queue: what shutdown waits for. */
   private readonly pendingBySocket = new Map<string, Promise<void>>();
   private readonly pendingPresence = new Set<Promise<void>>();
+  private readonly admittedHandshakes = new Map<string, AdmittedHandshake>();
 
   constructor(
     private readonly accessTokenService: AccessTokenService,
@@ -91,6 +100,10 @@ export class ChatGateway
     this.presenceService.onWentOfflineElsewhere((userIds) => {
       this.track(this.announceOffline(userIds));
     });
+    this.presenceService.deliverTo({
+      announcement: (announcement) => this.deliverPresence(announcement),
+      snapshot: (socketId, onlineUserIds) => this.deliverPresenceSnapshot(socketId, onlineUserIds),
+    });
     // Nest guards do not run on the handshake (nestjs/nest#882): authenticate in middleware,
     // so a refused client gets `connect_error` "unauthorized" instead of a silent disconnect.
     server.use((socket, next) => {
@@ -108,22 +121,18 @@ export class ChatGateway
 
   handleConnection(socket: ChatSocket): void {
     const { userId } = socket.data;
+    const handshake = this.admittedHandshakes.get(socket.id);
+    this.admittedHandshakes.delete(socket.id);
+    if (handshake) socket.conn.off('close', handshake.abandon);
     this.bindCommands(socket);
     this.expireWithToken(socket);
-    const rooms = conversationRoomsOf(socket);
-    this.track(
-      this.presenceService.socketConnected(userId).then((cameOnline) => {
-        if (cameOnline) this.announcePresence(userId, rooms, 'online', socket.id);
-      }),
-    );
+    // The client has seen `connect` now: only now may peers hear that the user is online, and
+    // the socket hear who is online (some clients drop events that come before `connect`).
+    this.track(this.announcePresence(userId, conversationRoomsOf(socket), 'online', socket.id));
+    this.track(this.presenceService.sendSnapshot(socket.id, handshake?.peerIds ?? []));
     socket.on('disconnecting', () => {
       // Rooms are left right after this event: capture them now.
-      const roomsAtDisconnect = conversationRoomsOf(socket);
-      this.track(
-        this.presenceService.socketDisconnected(userId).then((wentOffline) => {
-          if (wentOffline) this.announcePresence(userId, roomsAtDisconnect, 'offline');
-        }),
-      );
+      this.releasePresence(userId, conversationRoomsOf(socket));
     });
   }
 
@@ -141,35 +150,18 @@ export class ChatGateway
     await Promise.allSettled(this.pendingPresence);
   }
 
-  private async authenticate(socket: ChatSocket): Promise<void> {
-    if (this.draining) throw new Error('node is shutting down');
-    const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
-    const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
-    if (!context.sessionActive) throw new UnauthorizedError('session ended');
-    socket.data = { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 };
-    // In every room before the client sees `connect`: nothing sent after that is missed.
-    socket.join([
-      userRoom(claims.sub),
-      sessionRoom(claims.sid),
-      ...context.conversationIds.map(conversationRoom),
-    ]);
-    // Tell the newcomer who of its peers is already online.
-    const now = new Date().toISOString();
-    for (const peerId of await this.presenceService.onlineAmong(context.peerIds)) {
-      socket.emit('presence', { userId: peerId, status: 'online', lastSeenAt: now });
-    }
-  }
-
   /**
-   * Authenticates the socket within its user's `MAX_SOCKETS_PER_USER`: the socket is counted
-   * before `authenticate` does anything a refusal would have to undo (rooms, presence), and the
-   * slot is given back when the socket disconnects, or at once when it never connects.
+   * The handshake's steps, in order. The socket is counted within its user's
+   * `MAX_SOCKETS_PER_USER` before `authenticate` does anything a refusal would have to undo
+   * (rooms, presence); presence counts it last, once nothing refuses it. The quota slot is given
+   * back when the socket disconnects, or at once when it never connects.
    */
   private async admit(socket: ChatSocket): Promise<void> {
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
     const slot = await this.socketQuota.reserve(claims.sub);
     try {
-      await this.authenticate(socket);
+      const { peerIds } = await this.authenticate(socket, claims);
+      await this.registerPresence(socket, peerIds);
     } catch (error) {
       slot.release();
       throw error;
@@ -181,6 +173,55 @@ export class ChatGateway
       throw new Error('connection closed during the handshake');
     }
     socket.once('disconnect', () => slot.release());
+  }
+
+  private async authenticate(
+    socket: ChatSocket,
+    claims: AccessTokenClaims,
+  ): Promise<{ peerIds: string[] }> {
+    if (this.draining) throw new Error('node is shutting down');
+    const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
+    if (!context.sessionActive) throw new UnauthorizedError('session ended');
+    socket.data = { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 };
+    // In every room before the client sees `connect`: nothing sent after that is missed.
+    socket.join([
+      userRoom(claims.sub),
+      sessionRoom(claims.sid),
+      ...context.conversationIds.map(conversationRoom),
+    ]);
+    return { peerIds: context.peerIds };
+  }
+
+  /**
+   * Counts the socket in presence before its client sees `connect`: a node that removes the
+   * user's last other socket then finds this one and announces no "offline". Socket.IO emits
+   * neither `connection` nor `disconnect` for a client that leaves during the middleware, so
+   * until the connection the transport's close takes the count back.
+   */
+  private async registerPresence(socket: ChatSocket, peerIds: string[]): Promise<void> {
+    // Gone already: Socket.IO drops the socket after the middleware, nothing to count.
+    if (socket.conn.readyState !== 'open') return;
+    const { userId } = socket.data;
+    const rooms = conversationRoomsOf(socket);
+    const abandon = () => {
+      this.admittedHandshakes.delete(socket.id);
+      this.releasePresence(userId, rooms);
+    };
+    socket.conn.once('close', abandon);
+    this.admittedHandshakes.set(socket.id, { peerIds, abandon });
+    await this.presenceService.socketConnected(userId);
+    if (this.draining && this.admittedHandshakes.has(socket.id)) {
+      socket.conn.off('close', abandon);
+      abandon();
+      throw new Error('node is shutting down');
+    }
+  }
+
+  /** Takes one socket out of presence; peers hear "offline" if it was the user's last one. */
+  private releasePresence(userId: string, rooms: string[]): void {
+    this.track(
+      this.presenceService.socketDisconnected(this.presenceAnnouncement(userId, rooms, 'offline')),
+    );
   }
 
   private handshakeToken(socket: ChatSocket): string {
@@ -284,26 +325,61 @@ export class ChatGateway
     });
   }
 
-  /** Presence goes to the rooms of the user's conversations only, never to everyone. */
-  private announcePresence(
+  /**
+   * Tells peers, through PresenceService: it keeps each user's announcements in order across
+   * nodes and drops those no longer true.
+   */
+  private async announcePresence(
     userId: string,
     rooms: string[],
     status: PresenceEvent['status'],
     exceptSocketId?: string,
-  ): void {
-    if (!this.server || rooms.length === 0) return;
-    const event: PresenceEvent = { userId, status, lastSeenAt: new Date().toISOString() };
-    const target = this.server.to(rooms);
-    (exceptSocketId ? target.except(exceptSocketId) : target).emit('presence', event);
+  ): Promise<void> {
+    if (rooms.length === 0) return;
+    await this.presenceService.announce(
+      this.presenceAnnouncement(userId, rooms, status, exceptSocketId),
+    );
   }
 
-  /** Users whose node died: tell the peers in each of their conversations. */
+  /**
+   * Presence goes to the rooms of the user's conversations only, never to everyone.
+   * `lastSeenAt` is when this node saw the change.
+   */
+  private presenceAnnouncement(
+    userId: string,
+    rooms: string[],
+    status: PresenceEvent['status'],
+    exceptSocketId?: string,
+  ): PresenceAnnouncement {
+    const except = exceptSocketId ? [exceptSocketId] : [];
+    return { userId, status, lastSeenAt: new Date().toISOString(), rooms, except };
+  }
+
+  /** An announcement, from any node, to this node's sockets. */
+  private deliverPresence(announcement: PresenceAnnouncement): void {
+    const { userId, status, lastSeenAt, rooms, except } = announcement;
+    // No rooms would mean every socket to Socket.IO.
+    if (!this.server || rooms.length === 0) return;
+    this.server.local.to(rooms).except(except).emit('presence', { userId, status, lastSeenAt });
+  }
+
+  private deliverPresenceSnapshot(socketId: string, onlineUserIds: string[]): void {
+    const socket = this.server?.sockets.sockets.get(socketId);
+    const lastSeenAt = new Date().toISOString();
+    for (const userId of onlineUserIds) {
+      socket?.emit('presence', { userId, status: 'online', lastSeenAt });
+    }
+  }
+
+  /** Users taken offline without their rooms at hand: tell the peers in their conversations. */
   private async announceOffline(userIds: string[]): Promise<void> {
     const conversationIdsByUser = await this.chatRepository.findConversationIdsOfUsers(userIds);
-    for (const userId of userIds) {
-      const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
-      this.announcePresence(userId, rooms, 'offline');
-    }
+    await Promise.all(
+      userIds.map((userId) => {
+        const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
+        return this.announcePresence(userId, rooms, 'offline');
+      }),
+    );
   }
 
   private track(work: Promise<void>): void {
