@@ -16,6 +16,8 @@ import { httpClient, startTestApp, type TestApp } from '../support/test-app.js';
 
 const databaseUrl = inject('databaseUrl');
 const redisUrl = process.env.TEST_REDIS_URL;
+// Two nodes share one database only on a PostgreSQL server: embedded PGlite is one per node.
+const twoNodes = Boolean(redisUrl && databaseUrl);
 
 const opened: ChatSocket[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -58,14 +60,14 @@ async function connected(baseUrl: string, token: string): Promise<ChatSocket> {
 describe(`L1: MAX_SOCKETS_PER_USER=${CAP}`, () => {
   let sut: TestApp;
   let http: ReturnType<typeof httpClient>;
-  /** Two nodes sharing the test Redis, when there is one. */
+  /** Two nodes sharing the test Redis and database, when there are. */
   let nodes: TestApp[] = [];
 
   beforeAll(async () => {
     const environment = { MAX_SOCKETS_PER_USER: String(CAP) };
     sut = await startTestApp(environment);
     http = httpClient(sut.baseUrl);
-    if (redisUrl) {
+    if (twoNodes) {
       nodes = await Promise.all(
         [1, 2].map(() => startTestApp({ ...environment, REDIS_URL: redisUrl })),
       );
@@ -121,7 +123,7 @@ describe(`L1: MAX_SOCKETS_PER_USER=${CAP}`, () => {
     expect(await handshake(sut.baseUrl, again.body.accessToken)).toBe('too_many_connections');
   });
 
-  it.skipIf(!redisUrl)('counts the sockets of every node sharing Redis', async () => {
+  it.skipIf(!twoNodes)('counts the sockets of every node sharing Redis', async () => {
     const [node1, node2] = nodes as [TestApp, TestApp];
     const alice = await registerUser(httpClient(node1.baseUrl));
     await connected(node1.baseUrl, alice.accessToken);
@@ -132,7 +134,7 @@ describe(`L1: MAX_SOCKETS_PER_USER=${CAP}`, () => {
     expect(await handshake(node1.baseUrl, alice.accessToken)).toBe('too_many_connections');
   });
 
-  it.skipIf(!redisUrl)(
+  it.skipIf(!twoNodes)(
     'lets concurrent handshakes on two nodes over the cap in at most to it',
     async () => {
       const [node1, node2] = nodes as [TestApp, TestApp];
