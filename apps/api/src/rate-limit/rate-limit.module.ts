@@ -22,7 +22,9 @@ export const USER_SEARCH_RATE_LIMITER = Symbol('USER_SEARCH_RATE_LIMITER');
 
 /** Each kind has its own bucket, so a client's catch-up syncs do not starve its read receipts. */
 export interface ReadRateLimiters {
+  /** `message:read` and `POST /conversations/:id/read`: one bucket for both ways in. */
   markRead: RateLimiter;
+  markDelivered: RateLimiter;
   joinConversation: RateLimiter;
   sync: RateLimiter;
   restRead: RateLimiter;
@@ -93,6 +95,7 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
         const options = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
         return {
           markRead: tokenBucket('read', options, redis),
+          markDelivered: tokenBucket('delivered', options, redis),
           joinConversation: tokenBucket('join', options, redis),
           sync: tokenBucket('sync', options, redis),
           restRead: tokenBucket('rest-read', options, redis),

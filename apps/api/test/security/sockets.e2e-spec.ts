@@ -206,6 +206,7 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
 
   it.each([
     ['message:read', () => ({ conversationId, seq: 0 })],
+    ['message:delivered', () => ({ conversationId, seq: 0 })],
     ['conversation:join', () => ({ conversationId })],
     ['sync', () => ({ cursors: [{ conversationId, seq: 0 }] })],
   ] as const)(
@@ -230,6 +231,23 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
     },
   );
 
+  it('counts message:read and POST /conversations/:id/read in one bucket', async () => {
+    const [carol, dave] = await Promise.all([registerUser(http), registerUser(http)]);
+    const direct = (await createDirect(http, carol, dave)).id;
+    const socket = await connected(sut.baseUrl, carol.accessToken);
+    const markReadByRest = () =>
+      http.post(`/conversations/${direct}/read`, { seq: 0 }, carol.accessToken);
+    expect((await request(socket, 'message:read', { conversationId: direct, seq: 0 })).ok).toBe(
+      true,
+    );
+    expect((await markReadByRest()).status).toBe(200);
+    const refused = await markReadByRest();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const ack = await request(socket, 'message:read', { conversationId: direct, seq: 0 });
+    expect(ack.ok === false && ack.error.code).toBe('RATE_LIMITED');
+  });
+
   it('answers authenticated REST reads past the burst 429 with Retry-After', async () => {
     const statuses = [];
     for (let call = 0; call < 3; call++) {
@@ -241,9 +259,14 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Writes and public routes are not read-limited.
     expect(
-      (await http.post(`/conversations/${conversationId}/read`, { seq: 0 }, alice.accessToken))
-        .status,
-    ).toBe(200);
+      (
+        await http.post(
+          '/conversations',
+          { type: 'direct', memberId: alice.user.id },
+          alice.accessToken,
+        )
+      ).status,
+    ).not.toBe(429);
     expect((await http.get('/health')).status).toBe(200);
   });
 });

@@ -281,7 +281,6 @@ export class ChatGateway
       return {};
     });
     on('message:read', watermarkPayloadSchema, async (input) => {
-      await consumeOrRefuse(this.readRateLimiters.markRead, userId);
       const { unreadCount } = await this.messagesService.markRead(
         userId,
         input.conversationId,
