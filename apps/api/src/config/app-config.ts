@@ -101,6 +101,8 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(65535).optional(),
   ),
+  HANDSHAKE_RATE_BURST: positiveInt(30),
+  HANDSHAKE_RATE_PER_SEC: positiveInt(1),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -149,6 +151,12 @@ export class AppConfig {
   readonly userSearchRatePerMin!: number;
   /** Set: `/metrics` is served only on this port, on 127.0.0.1, and 404 on the main port. */
   readonly metricsPort?: number;
+  /**
+   * Per-user token bucket of socket handshakes (after the token is verified): connect churn
+   * past it is refused with `connect_error` "rate_limited".
+   */
+  readonly handshakeRateBurst!: number;
+  readonly handshakeRatePerSec!: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -204,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readRatePerSec: values.READ_RATE_PER_SEC,
     userSearchRatePerMin: values.USER_SEARCH_PER_MIN,
     metricsPort: values.METRICS_PORT,
+    handshakeRateBurst: values.HANDSHAKE_RATE_BURST,
+    handshakeRatePerSec: values.HANDSHAKE_RATE_PER_SEC,
   });
 }
 

@@ -271,6 +271,30 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
   });
 });
 
+describe('connect churn (HANDSHAKE_RATE_BURST=2, HANDSHAKE_RATE_PER_SEC=1)', () => {
+  let sut: TestApp;
+  let http: ReturnType<typeof httpClient>;
+
+  beforeAll(async () => {
+    sut = await startTestApp({ HANDSHAKE_RATE_BURST: '2', HANDSHAKE_RATE_PER_SEC: '1' });
+    http = httpClient(sut.baseUrl);
+  });
+
+  afterAll(() => sut.close());
+
+  it('refuses handshakes past the burst with rate_limited, per user, and admits again later', async () => {
+    const [alice, bob] = await Promise.all([registerUser(http), registerUser(http)]);
+    const outcomes = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      outcomes.push(await handshake(sut.baseUrl, alice.accessToken));
+    }
+    expect(outcomes).toEqual(['connected', 'connected', 'rate_limited']);
+    expect(await handshake(sut.baseUrl, bob.accessToken)).toBe('connected');
+    await sleep(1_100);
+    expect(await handshake(sut.baseUrl, alice.accessToken)).toBe('connected');
+  });
+});
+
 describe('the socket edge (CORS_ORIGIN=https://allowed.test)', () => {
   let sut: TestApp;
   let http: ReturnType<typeof httpClient>;

@@ -93,6 +93,8 @@ export class ApiNode {
         PORT: String(port),
         JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'warn',
+        // Suites open many sockets per user in bursts (reconnect storms, stress tests).
+        HANDSHAKE_RATE_BURST: '100000',
         PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-node-')),
         ...environment,
       },

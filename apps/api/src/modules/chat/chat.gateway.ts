@@ -18,9 +18,15 @@ import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
 import { isUnexpected, toAckError } from '../../common/error-mapping.js';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../../common/errors.js';
+import {
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../common/errors.js';
 import { LOGGER } from '../../common/logger.js';
 import {
+  HANDSHAKE_RATE_LIMITER,
   READ_RATE_LIMITERS,
   TYPING_RATE_LIMITER,
   type ReadRateLimiters,
@@ -90,6 +96,7 @@ export class ChatGateway
     private readonly publisher: RealtimePublisher,
     @Inject(TYPING_RATE_LIMITER) private readonly typingRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
+    @Inject(HANDSHAKE_RATE_LIMITER) private readonly handshakeRateLimiter: RateLimiter,
     private readonly socketQuota: SocketQuota,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -110,7 +117,7 @@ export class ChatGateway
       this.admit(socket).then(
         () => next(),
         (error: unknown) => {
-          if (!(error instanceof UnauthorizedError || error instanceof TooManySocketsError)) {
+          if (!isClientRefusal(error)) {
             this.logger.warn({ err: error }, 'socket handshake failed');
           }
           next(new Error(handshakeRefusal(error)));
@@ -151,13 +158,16 @@ export class ChatGateway
   }
 
   /**
-   * The handshake's steps, in order. The socket is counted within its user's
+   * The handshake's steps, in order. A user's connect churn is limited once the token is
+   * verified. The socket is counted within its user's
    * `MAX_SOCKETS_PER_USER` before `authenticate` does anything a refusal would have to undo
    * (rooms, presence); presence counts it last, once nothing refuses it. The quota slot is given
    * back when the socket disconnects, or at once when it never connects.
    */
   private async admit(socket: ChatSocket): Promise<void> {
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
+    // Only holders of a valid token spend a bucket, so nobody can lock another user out.
+    await consumeOrRefuse(this.handshakeRateLimiter, claims.sub);
     const slot = await this.socketQuota.reserve(claims.sub);
     try {
       const { peerIds } = await this.authenticate(socket, claims);
@@ -390,10 +400,20 @@ export class ChatGateway
   }
 }
 
+/** Refusals that answer what the client did: no warning in the log. */
+function isClientRefusal(error: unknown): boolean {
+  return (
+    error instanceof UnauthorizedError ||
+    error instanceof TooManySocketsError ||
+    error instanceof RateLimitedError
+  );
+}
+
 /** The `connect_error` message a refused handshake gets. */
 function handshakeRefusal(error: unknown): string {
   if (error instanceof UnauthorizedError) return 'unauthorized';
   if (error instanceof TooManySocketsError) return error.message;
+  if (error instanceof RateLimitedError) return 'rate_limited';
   return 'unavailable';
 }
 
