@@ -295,6 +295,40 @@ describe('connect churn (HANDSHAKE_RATE_BURST=2, HANDSHAKE_RATE_PER_SEC=1)', () 
   });
 });
 
+describe('a client leaving during the handshake', () => {
+  let sut: TestApp;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    sut = await startTestApp(
+      { LOG_LEVEL: 'warn' },
+      { logDestination: { write: (line: string) => lines.push(line) } },
+    );
+  });
+
+  afterAll(() => sut.close());
+
+  it('is not logged as a warning', async () => {
+    const alice = await registerUser(httpClient(sut.baseUrl));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const socket: ChatSocket = io(sut.baseUrl, {
+        auth: { token: alice.accessToken },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      opened.push(socket);
+      // Gone right after the CONNECT packet: the server is still checking the session.
+      // (The socket sends its CONNECT packet in its own 'open' listener, which runs first.)
+      socket.io.once('open', () => setImmediate(() => socket.io.engine.close()));
+      await new Promise((resolve) => socket.io.once('close', resolve));
+    }
+    await sleep(200);
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).not.toContain('socket handshake failed');
+  });
+});
+
 describe('the socket edge (CORS_ORIGIN=https://allowed.test)', () => {
   let sut: TestApp;
   let http: ReturnType<typeof httpClient>;

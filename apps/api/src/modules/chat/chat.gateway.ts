@@ -65,6 +65,20 @@ const MAX_TIMER_MS = 2_147_483_647;
 // How long shutdown waits for queued events before it disconnects the sockets anyway.
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** The client closed its connection before the handshake finished: nothing went wrong. */
+class HandshakeAbandonedError extends Error {
+  constructor() {
+    super('connection closed during the handshake');
+  }
+}
+
+/** A handshake that reached a node in graceful shutdown: the client reconnects elsewhere. */
+class NodeDrainingError extends Error {
+  constructor() {
+    super('node is shutting down');
+  }
+}
+
 function parsePayload<T>(schema: ZodType<T>, payload: unknown): T {
   const result = schema.safeParse(payload);
   if (!result.success) throw ValidationError.fromZod(result.error);
@@ -117,7 +131,7 @@ export class ChatGateway
       this.admit(socket).then(
         () => next(),
         (error: unknown) => {
-          if (!isClientRefusal(error)) {
+          if (!isExpectedRefusal(error)) {
             this.logger.warn({ err: error }, 'socket handshake failed');
           }
           next(new Error(handshakeRefusal(error)));
@@ -180,7 +194,7 @@ export class ChatGateway
     // 'disconnect' event; nothing can close it between this check and the connect.
     if (socket.conn.readyState !== 'open') {
       slot.release();
-      throw new Error('connection closed during the handshake');
+      throw new HandshakeAbandonedError();
     }
     socket.once('disconnect', () => slot.release());
   }
@@ -189,7 +203,7 @@ export class ChatGateway
     socket: ChatSocket,
     claims: AccessTokenClaims,
   ): Promise<{ peerIds: string[] }> {
-    if (this.draining) throw new Error('node is shutting down');
+    if (this.draining) throw new NodeDrainingError();
     const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
     if (!context.sessionActive) throw new UnauthorizedError('session ended');
     socket.data = { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 };
@@ -223,7 +237,7 @@ export class ChatGateway
     if (this.draining && this.admittedHandshakes.has(socket.id)) {
       socket.conn.off('close', abandon);
       abandon();
-      throw new Error('node is shutting down');
+      throw new NodeDrainingError();
     }
   }
 
@@ -400,12 +414,14 @@ export class ChatGateway
   }
 }
 
-/** Refusals that answer what the client did: no warning in the log. */
-function isClientRefusal(error: unknown): boolean {
+/** Refusals that are the client's doing, or a node's planned shutdown: no warning in the log. */
+function isExpectedRefusal(error: unknown): boolean {
   return (
     error instanceof UnauthorizedError ||
     error instanceof TooManySocketsError ||
-    error instanceof RateLimitedError
+    error instanceof RateLimitedError ||
+    error instanceof HandshakeAbandonedError ||
+    error instanceof NodeDrainingError
   );
 }
 
