@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HealthReport } from '../../src/modules/health/health.controller.js';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -121,9 +122,9 @@ export class ApiNode {
     return exited(this.child);
   }
 
-  async health(): Promise<{ status: number; body: unknown }> {
+  async health(): Promise<{ status: number; body: HealthReport }> {
     const response = await fetch(`${this.baseUrl}/health`);
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as HealthReport };
   }
 }
 
