@@ -103,6 +103,7 @@ const environmentSchema = z.object({
   ),
   HANDSHAKE_RATE_BURST: positiveInt(30),
   HANDSHAKE_RATE_PER_SEC: positiveInt(1),
+  METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -149,7 +150,7 @@ export class AppConfig {
   readonly readRatePerSec!: number;
   /** User searches per user per minute (and their burst). */
   readonly userSearchRatePerMin!: number;
-  /** Set: `/metrics` is served only on this port, on 127.0.0.1, and 404 on the main port. */
+  /** Set: `/metrics` is served only on this port, on `metricsHost`, and 404 on the main port. */
   readonly metricsPort?: number;
   /**
    * Per-user token bucket of socket handshakes (after the token is verified): connect churn
@@ -157,6 +158,11 @@ export class AppConfig {
    */
   readonly handshakeRateBurst!: number;
   readonly handshakeRatePerSec!: number;
+  /**
+   * The address the `METRICS_PORT` listener binds. Loopback by default; `0.0.0.0` only on a
+   * private network, for a Prometheus in another container.
+   */
+  readonly metricsHost!: string;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -214,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metricsPort: values.METRICS_PORT,
     handshakeRateBurst: values.HANDSHAKE_RATE_BURST,
     handshakeRatePerSec: values.HANDSHAKE_RATE_PER_SEC,
+    metricsHost: values.METRICS_HOST,
   });
 }
 
