@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { MAX_GROUP_MEMBERS } from '@parley/protocol';
 import { z } from 'zod';
 
 /** A bad environment: start-up stops with one line per offending variable. */
@@ -90,7 +91,10 @@ const environmentSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   TRUST_PROXY: trustProxySchema,
-  MAX_GROUP_MEMBERS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(1000)),
+  MAX_GROUP_MEMBERS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(2).default(MAX_GROUP_MEMBERS),
+  ),
   CONVERSATION_CREATE_RATE_PER_MIN: positiveInt(30),
   GROUP_CHANGE_RATE_PER_MIN: positiveInt(60),
   MAX_SOCKETS_PER_USER: positiveInt(20),
