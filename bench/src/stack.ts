@@ -244,6 +244,8 @@ export class ServerProcess {
             READ_RATE_BURST: '1000000',
             READ_RATE_PER_SEC: '1000000',
             USER_SEARCH_PER_MIN: '1000000',
+            HANDSHAKE_RATE_BURST: '1000000',
+            HANDSHAKE_RATE_PER_SEC: '1000000',
             LOG_LEVEL: 'warn',
             PARLEY_DATA_DIR: this.dataDir,
           }

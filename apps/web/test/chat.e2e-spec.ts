@@ -115,6 +115,8 @@ suite(
 
       await bob.getByLabel('Message').fill('Hi Alice');
       await shown(alice.getByText('bob is typing...'));
+      // Names are isolated from the text around them, as in the rest of the UI.
+      expect(await alice.getByText('bob is typing...').locator('bdi').textContent()).toBe('bob');
       await bob.getByLabel('Message').press('Shift+Enter');
       await bob.getByLabel('Message').pressSequentially('second line');
       await bob.getByLabel('Message').press('Enter');
@@ -235,6 +237,12 @@ suite(
       expect(await bobsPanel.getByRole('button', { name: /^Remove / }).count()).toBe(0);
       expect(await bobsPanel.getByRole('button', { name: 'Save' }).count()).toBe(0);
       await bobsPanel.getByRole('button', { name: 'Leave group' }).click();
+      expect(
+        await bobsPanel
+          .getByText(/^Leave “Lake trip”\?/)
+          .locator('bdi')
+          .textContent(),
+      ).toBe('Lake trip');
       await bobsPanel.getByRole('button', { name: 'Leave', exact: true }).click();
       await noneLeft(conversations(bob).getByRole('link', { name: /Lake trip/ }));
     });

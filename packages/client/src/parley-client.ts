@@ -132,12 +132,10 @@ const MAX_GAP_SYNC_ROUNDS = 2;
  * The Parley client: the signed-in session, the socket with sync and outbox, and the REST routes
  * (`client.http`). Framework-free; runs in Node 20 and in browsers.
  * @example
- * const client = new ParleyClient({
- *   baseUrl: 'http://localhost:3000',
- *   tokens: JSON.parse(localStorage.getItem('parley-tokens') ?? 'null'),
- *   onTokens: (tokens) => localStorage.setItem('parley-tokens', JSON.stringify(tokens)),
- * });
- * if (!client.userId) await client.login({ username: 'alice', password: 'correct horse' });
+ * // In a browser: the refresh token in an HttpOnly cookie, the access token in memory only.
+ * const client = new ParleyClient({ baseUrl: location.origin, session: 'cookie' });
+ * const userId = await client.resumeSession().catch(() => null);
+ * if (!userId) await client.login({ username: 'alice', password: 'correct horse' });
  * client.on('message', (message) => render(message));
  * await client.connect();
  * await client.send(conversationId, 'Hello!');

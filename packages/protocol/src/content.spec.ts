@@ -38,7 +38,13 @@ describe('singleLineTextSchema', () => {
   const sut = singleLineTextSchema('name', 64);
 
   const refused = [
+    // Bidirectional controls and zero-width characters.
     0x202e, 0x202a, 0x2066, 0x2069, 0x200e, 0x200f, 0x061c, 0x200b, 0x200d, 0x2060, 0xfeff,
+    // Other format characters: soft hyphen, invisible plus, Arabic number sign, interlinear
+    // annotation, a tag character.
+    0x00ad, 0x2064, 0x0600, 0xfff9, 0xe0041,
+    // Hangul fillers, combining grapheme joiner, Mongolian vowel separator.
+    0x115f, 0x1160, 0x3164, 0xffa0, 0x034f, 0x180e,
   ];
 
   it.each(refused.map((code) => [code.toString(16).toUpperCase().padStart(4, '0'), code]))(
@@ -46,9 +52,17 @@ describe('singleLineTextSchema', () => {
     (_, code) => {
       const result = sut.safeParse(`a${String.fromCodePoint(code as number)}b`);
       expect(result.success).toBe(false);
-      expect(result.error?.issues[0]?.message).toMatch(/bidirectional controls or zero-width/);
+      expect(result.error?.issues[0]?.message).toMatch(/bidirectional controls, zero-width/);
     },
   );
+
+  it('refuses an emoji ZWJ sequence', () => {
+    expect(sut.safeParse('family 👩\u200D👩\u200D👧').success).toBe(false);
+  });
+
+  it('keeps plain emoji and accented letters', () => {
+    expect(sut.parse('Zoë 🎉')).toBe('Zoë 🎉');
+  });
 
   it('keeps right-to-left letters', () => {
     expect(sut.parse('שלום مرحبا')).toBe('שלום مرحبا');

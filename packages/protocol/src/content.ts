@@ -8,9 +8,13 @@ const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const ANY_CONTROL_CHARACTER = /[\u0000-\u001F\u007F-\u009F]/;
 
-// Bidirectional controls (embeddings, overrides, isolates, marks) and zero-width characters:
-// in a name they can make one person look like another or reorder the text around the name.
-const BIDI_OR_ZERO_WIDTH = /[\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/;
+// Characters that show nothing or change how the text around them shows: every format
+// character (\p{Cf}: bidirectional embeddings, overrides, isolates and marks, zero-width spaces
+// and joiners, soft hyphen, tag characters), the Hangul fillers, which render as blanks, the
+// combining grapheme joiner and the Mongolian vowel separator (\p{Cf} in older Unicode data).
+// In a name they can make one person look like another or reorder the text around the name.
+// (The combining grapheme joiner stands outside the class: inside, it would read as combining.)
+const INVISIBLE_OR_FORMAT = /[\p{Cf}\u115F\u1160\u3164\uFFA0\u180E]|\u034F/u;
 
 /** True when `text` holds a NUL or any other control character (tab and newline included). */
 export function hasControlCharacter(text: string): boolean {
@@ -19,7 +23,7 @@ export function hasControlCharacter(text: string): boolean {
 
 /**
  * A trimmed one-line label (a display name, a group name) of 1-`max` characters, without
- * control, bidirectional-control or zero-width characters.
+ * control, format (bidirectional controls, zero-width characters) or other invisible characters.
  */
 export function singleLineTextSchema(field: string, max: number) {
   const lengthMessage = `${field} must be 1-${max} characters`;
@@ -30,8 +34,8 @@ export function singleLineTextSchema(field: string, max: number) {
     .max(max, lengthMessage)
     .refine((text) => !hasControlCharacter(text), `${field} must not contain control characters`)
     .refine(
-      (text) => !BIDI_OR_ZERO_WIDTH.test(text),
-      `${field} must not contain bidirectional controls or zero-width characters`,
+      (text) => !INVISIBLE_OR_FORMAT.test(text),
+      `${field} must not contain bidirectional controls, zero-width or other invisible characters`,
     );
 }
 

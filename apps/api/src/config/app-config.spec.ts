@@ -76,7 +76,11 @@ describe('loadConfig', () => {
       readRatePerSec: 20,
       userSearchRatePerMin: 60,
       metricsPort: undefined,
+      metricsHost: '127.0.0.1',
+      handshakeRateBurst: 30,
+      handshakeRatePerSec: 1,
     });
+    expect(loadConfig({ JWT_SECRET: secret, METRICS_HOST: '0.0.0.0' }).metricsHost).toBe('0.0.0.0');
     expect(loadConfig({ JWT_SECRET: secret, METRICS_PORT: '9464' }).metricsPort).toBe(9464);
   });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { MAX_GROUP_MEMBERS } from '@parley/protocol';
 import { z } from 'zod';
 
 /** A bad environment: start-up stops with one line per offending variable. */
@@ -90,7 +91,10 @@ const environmentSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   TRUST_PROXY: trustProxySchema,
-  MAX_GROUP_MEMBERS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(2).default(1000)),
+  MAX_GROUP_MEMBERS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().min(2).default(MAX_GROUP_MEMBERS),
+  ),
   CONVERSATION_CREATE_RATE_PER_MIN: positiveInt(30),
   GROUP_CHANGE_RATE_PER_MIN: positiveInt(60),
   MAX_SOCKETS_PER_USER: positiveInt(20),
@@ -101,6 +105,9 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.coerce.number().int().min(0).max(65535).optional(),
   ),
+  HANDSHAKE_RATE_BURST: positiveInt(30),
+  HANDSHAKE_RATE_PER_SEC: positiveInt(1),
+  METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
 });
 
 /** The validated configuration of one API node; built once, injected everywhere. */
@@ -147,8 +154,19 @@ export class AppConfig {
   readonly readRatePerSec!: number;
   /** User searches per user per minute (and their burst). */
   readonly userSearchRatePerMin!: number;
-  /** Set: `/metrics` is served only on this port, on 127.0.0.1, and 404 on the main port. */
+  /** Set: `/metrics` is served only on this port, on `metricsHost`, and 404 on the main port. */
   readonly metricsPort?: number;
+  /**
+   * Per-user token bucket of socket handshakes (after the token is verified): connect churn
+   * past it is refused with `connect_error` "rate_limited".
+   */
+  readonly handshakeRateBurst!: number;
+  readonly handshakeRatePerSec!: number;
+  /**
+   * The address the `METRICS_PORT` listener binds. Loopback by default; `0.0.0.0` only on a
+   * private network, for a Prometheus in another container.
+   */
+  readonly metricsHost!: string;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -204,6 +222,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readRatePerSec: values.READ_RATE_PER_SEC,
     userSearchRatePerMin: values.USER_SEARCH_PER_MIN,
     metricsPort: values.METRICS_PORT,
+    handshakeRateBurst: values.HANDSHAKE_RATE_BURST,
+    handshakeRatePerSec: values.HANDSHAKE_RATE_PER_SEC,
+    metricsHost: values.METRICS_HOST,
   });
 }
 

@@ -19,10 +19,14 @@ export const GROUP_CHANGE_RATE_LIMITER = Symbol('GROUP_CHANGE_RATE_LIMITER');
 export const READ_RATE_LIMITERS = Symbol('READ_RATE_LIMITERS');
 /** Per-user `GET /users?search` bucket (`USER_SEARCH_PER_MIN`): slows directory walks. */
 export const USER_SEARCH_RATE_LIMITER = Symbol('USER_SEARCH_RATE_LIMITER');
+/** Per-user socket handshake bucket (`HANDSHAKE_RATE_BURST`, `HANDSHAKE_RATE_PER_SEC`). */
+export const HANDSHAKE_RATE_LIMITER = Symbol('HANDSHAKE_RATE_LIMITER');
 
 /** Each kind has its own bucket, so a client's catch-up syncs do not starve its read receipts. */
 export interface ReadRateLimiters {
+  /** `message:read` and `POST /conversations/:id/read`: one bucket for both ways in. */
   markRead: RateLimiter;
+  markDelivered: RateLimiter;
   joinConversation: RateLimiter;
   sync: RateLimiter;
   restRead: RateLimiter;
@@ -93,6 +97,7 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
         const options = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
         return {
           markRead: tokenBucket('read', options, redis),
+          markDelivered: tokenBucket('delivered', options, redis),
           joinConversation: tokenBucket('join', options, redis),
           sync: tokenBucket('sync', options, redis),
           restRead: tokenBucket('rest-read', options, redis),
@@ -105,6 +110,16 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
       useFactory: (config: AppConfig, redis: RedisConnection) =>
         perMinuteBucket('user-search', config.userSearchRatePerMin, redis),
     },
+    {
+      provide: HANDSHAKE_RATE_LIMITER,
+      inject: [AppConfig, RedisConnection],
+      useFactory: (config: AppConfig, redis: RedisConnection) =>
+        tokenBucket(
+          'handshake',
+          { capacity: config.handshakeRateBurst, refillPerSec: config.handshakeRatePerSec },
+          redis,
+        ),
+    },
   ],
   exports: [
     SEND_RATE_LIMITER,
@@ -114,6 +129,7 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
     GROUP_CHANGE_RATE_LIMITER,
     READ_RATE_LIMITERS,
     USER_SEARCH_RATE_LIMITER,
+    HANDSHAKE_RATE_LIMITER,
   ],
 })
 export class RateLimitModule {}

@@ -150,7 +150,7 @@ describe('L2: user search', () => {
   }, 60_000);
 });
 
-describe('L5: bidi controls and zero-width characters', () => {
+describe('L5: bidi controls, zero-width and other invisible characters', () => {
   const hostile = [
     ['RIGHT-TO-LEFT OVERRIDE', 'evil\u202Egnp.exe'],
     ['LEFT-TO-RIGHT EMBEDDING', 'a\u202Ab'],
@@ -163,6 +163,11 @@ describe('L5: bidi controls and zero-width characters', () => {
     ['ZERO WIDTH JOINER', 'a\u200Db'],
     ['WORD JOINER', 'a\u2060b'],
     ['BYTE ORDER MARK', 'a\uFEFFb'],
+    ['SOFT HYPHEN', 'a\u00ADb'],
+    ['TAG LATIN CAPITAL LETTER A', 'a\u{E0041}b'],
+    ['HANGUL FILLER', '\u3164'],
+    ['HALFWIDTH HANGUL FILLER', 'a\uFFA0b'],
+    ['COMBINING GRAPHEME JOINER', 'a\u034Fb'],
   ];
 
   it.each(hostile)('refuses a %s in a display name at register', async (_, displayName) => {

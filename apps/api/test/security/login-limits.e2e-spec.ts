@@ -72,7 +72,7 @@ describe('per-IP auth limit behind a proxy (TRUST_PROXY)', () => {
   });
 });
 
-const deployments = [
+const deployments: { name: string; nodes: number; environment: Record<string, string> }[] = [
   { name: 'one node without Redis', nodes: 1, environment: {} },
   ...(databaseUrl && redisUrl
     ? [{ name: 'two nodes sharing Redis', nodes: 2, environment: { REDIS_URL: redisUrl } }]

@@ -46,6 +46,17 @@ describe('METRICS_PORT', () => {
     60_000,
   );
 
+  it.skipIf(!externalAddress())(
+    'with METRICS_HOST=0.0.0.0, is reachable on the other addresses (a private network)',
+    async () => {
+      const address = externalAddress()!;
+      const metricsPort = await freePort();
+      sut = await startTestApp({ METRICS_PORT: String(metricsPort), METRICS_HOST: '0.0.0.0' });
+      expect((await fetch(`http://${address}:${metricsPort}/metrics`)).status).toBe(200);
+    },
+    60_000,
+  );
+
   it('without it, /metrics stays on the main port', async () => {
     sut = await startTestApp();
     expect((await httpClient(sut.baseUrl).get('/metrics')).status).toBe(200);

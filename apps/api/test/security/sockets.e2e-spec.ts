@@ -208,6 +208,7 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
 
   it.each([
     ['message:read', () => ({ conversationId, seq: 0 })],
+    ['message:delivered', () => ({ conversationId, seq: 0 })],
     ['conversation:join', () => ({ conversationId })],
     ['sync', () => ({ cursors: [{ conversationId, seq: 0 }] })],
   ] as const)(
@@ -232,6 +233,23 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
     },
   );
 
+  it('counts message:read and POST /conversations/:id/read in one bucket', async () => {
+    const [carol, dave] = await Promise.all([registerUser(http), registerUser(http)]);
+    const direct = (await createDirect(http, carol, dave)).id;
+    const socket = await connected(sut.baseUrl, carol.accessToken);
+    const markReadByRest = () =>
+      http.post(`/conversations/${direct}/read`, { seq: 0 }, carol.accessToken);
+    expect((await request(socket, 'message:read', { conversationId: direct, seq: 0 })).ok).toBe(
+      true,
+    );
+    expect((await markReadByRest()).status).toBe(200);
+    const refused = await markReadByRest();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const ack = await request(socket, 'message:read', { conversationId: direct, seq: 0 });
+    expect(ack.ok === false && ack.error.code).toBe('RATE_LIMITED');
+  });
+
   it('answers authenticated REST reads past the burst 429 with Retry-After', async () => {
     const statuses = [];
     for (let call = 0; call < 3; call++) {
@@ -243,10 +261,73 @@ describe('L1: read-side rate limits (READ_RATE_BURST=2, READ_RATE_PER_SEC=1)', (
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Writes and public routes are not read-limited.
     expect(
-      (await http.post(`/conversations/${conversationId}/read`, { seq: 0 }, alice.accessToken))
-        .status,
-    ).toBe(200);
+      (
+        await http.post(
+          '/conversations',
+          { type: 'direct', memberId: alice.user.id },
+          alice.accessToken,
+        )
+      ).status,
+    ).not.toBe(429);
     expect((await http.get('/health')).status).toBe(200);
+  });
+});
+
+describe('connect churn (HANDSHAKE_RATE_BURST=2, HANDSHAKE_RATE_PER_SEC=1)', () => {
+  let sut: TestApp;
+  let http: ReturnType<typeof httpClient>;
+
+  beforeAll(async () => {
+    sut = await startTestApp({ HANDSHAKE_RATE_BURST: '2', HANDSHAKE_RATE_PER_SEC: '1' });
+    http = httpClient(sut.baseUrl);
+  });
+
+  afterAll(() => sut.close());
+
+  it('refuses handshakes past the burst with rate_limited, per user, and admits again later', async () => {
+    const [alice, bob] = await Promise.all([registerUser(http), registerUser(http)]);
+    const outcomes = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      outcomes.push(await handshake(sut.baseUrl, alice.accessToken));
+    }
+    expect(outcomes).toEqual(['connected', 'connected', 'rate_limited']);
+    expect(await handshake(sut.baseUrl, bob.accessToken)).toBe('connected');
+    await sleep(1_100);
+    expect(await handshake(sut.baseUrl, alice.accessToken)).toBe('connected');
+  });
+});
+
+describe('a client leaving during the handshake', () => {
+  let sut: TestApp;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    sut = await startTestApp(
+      { LOG_LEVEL: 'warn' },
+      { logDestination: { write: (line: string) => lines.push(line) } },
+    );
+  });
+
+  afterAll(() => sut.close());
+
+  it('is not logged as a warning', async () => {
+    const alice = await registerUser(httpClient(sut.baseUrl));
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const socket: ChatSocket = io(sut.baseUrl, {
+        auth: { token: alice.accessToken },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      opened.push(socket);
+      // Gone right after the CONNECT packet: the server is still checking the session.
+      // (The socket sends its CONNECT packet in its own 'open' listener, which runs first.)
+      socket.io.once('open', () => setImmediate(() => socket.io.engine.close()));
+      await new Promise((resolve) => socket.io.once('close', resolve));
+    }
+    await sleep(200);
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).not.toContain('socket handshake failed');
   });
 });
 

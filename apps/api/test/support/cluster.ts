@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HealthReport } from '../../src/modules/health/health.controller.js';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
@@ -93,6 +94,8 @@ export class ApiNode {
         PORT: String(port),
         JWT_SECRET: TEST_JWT_SECRET,
         LOG_LEVEL: 'warn',
+        // Suites open many sockets per user in bursts (reconnect storms, stress tests).
+        HANDSHAKE_RATE_BURST: '100000',
         PARLEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'parley-node-')),
         ...environment,
       },
@@ -119,9 +122,9 @@ export class ApiNode {
     return exited(this.child);
   }
 
-  async health(): Promise<{ status: number; body: unknown }> {
+  async health(): Promise<{ status: number; body: HealthReport }> {
     const response = await fetch(`${this.baseUrl}/health`);
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as HealthReport };
   }
 }
 

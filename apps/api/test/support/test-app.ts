@@ -36,6 +36,8 @@ export async function startTestApp(
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     AUTH_RATE_PER_MIN: '100000',
+    // Suites open many sockets per user in bursts (reconnect storms, stress tests).
+    HANDSHAKE_RATE_BURST: '100000',
     ...environment,
   });
   const app = await createApp(config, options);

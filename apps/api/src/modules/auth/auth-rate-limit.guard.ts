@@ -1,8 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { RateLimitedError } from '../../common/errors.js';
 import { AUTH_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
-import type { RateLimiter } from '../../rate-limit/token-bucket.js';
+import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 
 /**
  * Register/login/refresh attempts per client IP (`AUTH_RATE_PER_MIN`): slows brute force.
@@ -14,8 +13,7 @@ export class AuthRateLimitGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request>();
-    const decision = await this.limiter.consume(request.ip ?? 'unknown');
-    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
+    await consumeOrRefuse(this.limiter, request.ip ?? 'unknown');
     return true;
   }
 }

@@ -18,9 +18,15 @@ import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
 import { isUnexpected, toAckError } from '../../common/error-mapping.js';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../../common/errors.js';
+import {
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../common/errors.js';
 import { LOGGER } from '../../common/logger.js';
 import {
+  HANDSHAKE_RATE_LIMITER,
   READ_RATE_LIMITERS,
   TYPING_RATE_LIMITER,
   type ReadRateLimiters,
@@ -59,6 +65,20 @@ const MAX_TIMER_MS = 2_147_483_647;
 // How long shutdown waits for queued events before it disconnects the sockets anyway.
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** The client closed its connection before the handshake finished: nothing went wrong. */
+class HandshakeAbandonedError extends Error {
+  constructor() {
+    super('connection closed during the handshake');
+  }
+}
+
+/** A handshake that reached a node in graceful shutdown: the client reconnects elsewhere. */
+class NodeDrainingError extends Error {
+  constructor() {
+    super('node is shutting down');
+  }
+}
+
 function parsePayload<T>(schema: ZodType<T>, payload: unknown): T {
   const result = schema.safeParse(payload);
   if (!result.success) throw ValidationError.fromZod(result.error);
@@ -90,6 +110,7 @@ export class ChatGateway
     private readonly publisher: RealtimePublisher,
     @Inject(TYPING_RATE_LIMITER) private readonly typingRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
+    @Inject(HANDSHAKE_RATE_LIMITER) private readonly handshakeRateLimiter: RateLimiter,
     private readonly socketQuota: SocketQuota,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -110,7 +131,7 @@ export class ChatGateway
       this.admit(socket).then(
         () => next(),
         (error: unknown) => {
-          if (!(error instanceof UnauthorizedError || error instanceof TooManySocketsError)) {
+          if (!isExpectedRefusal(error)) {
             this.logger.warn({ err: error }, 'socket handshake failed');
           }
           next(new Error(handshakeRefusal(error)));
@@ -151,13 +172,16 @@ export class ChatGateway
   }
 
   /**
-   * The handshake's steps, in order. The socket is counted within its user's
+   * The handshake's steps, in order. A user's connect churn is limited once the token is
+   * verified. The socket is counted within its user's
    * `MAX_SOCKETS_PER_USER` before `authenticate` does anything a refusal would have to undo
    * (rooms, presence); presence counts it last, once nothing refuses it. The quota slot is given
    * back when the socket disconnects, or at once when it never connects.
    */
   private async admit(socket: ChatSocket): Promise<void> {
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
+    // Only holders of a valid token spend a bucket, so nobody can lock another user out.
+    await consumeOrRefuse(this.handshakeRateLimiter, claims.sub);
     const slot = await this.socketQuota.reserve(claims.sub);
     try {
       const { peerIds } = await this.authenticate(socket, claims);
@@ -170,7 +194,7 @@ export class ChatGateway
     // 'disconnect' event; nothing can close it between this check and the connect.
     if (socket.conn.readyState !== 'open') {
       slot.release();
-      throw new Error('connection closed during the handshake');
+      throw new HandshakeAbandonedError();
     }
     socket.once('disconnect', () => slot.release());
   }
@@ -179,7 +203,7 @@ export class ChatGateway
     socket: ChatSocket,
     claims: AccessTokenClaims,
   ): Promise<{ peerIds: string[] }> {
-    if (this.draining) throw new Error('node is shutting down');
+    if (this.draining) throw new NodeDrainingError();
     const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
     if (!context.sessionActive) throw new UnauthorizedError('session ended');
     socket.data = { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 };
@@ -213,7 +237,7 @@ export class ChatGateway
     if (this.draining && this.admittedHandshakes.has(socket.id)) {
       socket.conn.off('close', abandon);
       abandon();
-      throw new Error('node is shutting down');
+      throw new NodeDrainingError();
     }
   }
 
@@ -281,7 +305,6 @@ export class ChatGateway
       return {};
     });
     on('message:read', watermarkPayloadSchema, async (input) => {
-      await consumeOrRefuse(this.readRateLimiters.markRead, userId);
       const { unreadCount } = await this.messagesService.markRead(
         userId,
         input.conversationId,
@@ -391,10 +414,22 @@ export class ChatGateway
   }
 }
 
+/** Refusals that are the client's doing, or a node's planned shutdown: no warning in the log. */
+function isExpectedRefusal(error: unknown): boolean {
+  return (
+    error instanceof UnauthorizedError ||
+    error instanceof TooManySocketsError ||
+    error instanceof RateLimitedError ||
+    error instanceof HandshakeAbandonedError ||
+    error instanceof NodeDrainingError
+  );
+}
+
 /** The `connect_error` message a refused handshake gets. */
 function handshakeRefusal(error: unknown): string {
   if (error instanceof UnauthorizedError) return 'unauthorized';
   if (error instanceof TooManySocketsError) return error.message;
+  if (error instanceof RateLimitedError) return 'rate_limited';
   return 'unavailable';
 }
 

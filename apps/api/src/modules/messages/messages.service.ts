@@ -1,10 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import type { Message, MessagePage, ReadResult, SyncedConversation } from '@parley/protocol';
-import { NotFoundError, RateLimitedError } from '../../common/errors.js';
+import { NotFoundError } from '../../common/errors.js';
 import { isUniqueViolation } from '../../database/postgres-errors.js';
-import { SEND_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
-import type { RateLimiter } from '../../rate-limit/token-bucket.js';
+import {
+  READ_RATE_LIMITERS,
+  SEND_RATE_LIMITER,
+  type ReadRateLimiters,
+} from '../../rate-limit/rate-limit.module.js';
+import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
@@ -18,6 +22,7 @@ export class MessagesService {
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
     @Inject(SEND_RATE_LIMITER) private readonly sendRateLimiter: RateLimiter,
+    @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
   ) {}
 
   /**
@@ -29,8 +34,7 @@ export class MessagesService {
     senderId: string,
     input: { conversationId: string; content: string; clientMsgId: string },
   ): Promise<Message> {
-    const decision = await this.sendRateLimiter.consume(senderId);
-    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
+    await consumeOrRefuse(this.sendRateLimiter, senderId);
     const outcome = await this.storeOnce(senderId, input);
     if (outcome.kind === 'not_member') throw new NotFoundError(CONVERSATION_NOT_FOUND);
     if (outcome.kind === 'created') {
@@ -57,6 +61,7 @@ export class MessagesService {
   }
 
   async markDelivered(userId: string, conversationId: string, seq: number): Promise<void> {
+    await consumeOrRefuse(this.readRateLimiters.markDelivered, userId);
     await this.advance(userId, conversationId, { readSeq: 0, deliveredSeq: seq });
   }
 
@@ -67,6 +72,7 @@ export class MessagesService {
     seq: number,
     originSocketId?: string,
   ): Promise<ReadResult> {
+    await consumeOrRefuse(this.readRateLimiters.markRead, userId);
     const change = await this.advance(userId, conversationId, { readSeq: seq, deliveredSeq: seq });
     const result = {
       lastReadSeq: change.lastReadSeq,

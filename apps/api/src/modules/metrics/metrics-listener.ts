@@ -10,10 +10,11 @@ import { LOGGER } from '../../common/logger.js';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from './metrics.service.js';
 
-// Metrics name the node's internals; only a scraper on the same host (or tunnel) should see them.
-const METRICS_HOST = '127.0.0.1';
-
-/** `GET /metrics` on `METRICS_PORT`, bound to loopback only; everything else there is 404. */
+/**
+ * `GET /metrics` on `METRICS_PORT`, bound to `METRICS_HOST` (loopback unless set: metrics name
+ * the node's internals, only a scraper on the same host or a private network should see them);
+ * everything else there is 404.
+ */
 @Injectable()
 export class MetricsListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private server?: Server;
@@ -43,10 +44,13 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.config.metricsPort, METRICS_HOST, () => resolve());
+      server.listen(this.config.metricsPort, this.config.metricsHost, () => resolve());
     });
     this.server = server;
-    this.logger.info({ port: this.config.metricsPort, host: METRICS_HOST }, 'metrics listening');
+    this.logger.info(
+      { port: this.config.metricsPort, host: this.config.metricsHost },
+      'metrics listening',
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

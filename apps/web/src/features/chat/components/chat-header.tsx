@@ -59,7 +59,11 @@ export function ChatHeader({ conversation, ownUserId, onBack, actions }: ChatHea
         </h2>
         <p aria-live="polite" className="truncate text-[13px] leading-tight">
           {typing ? (
-            <span className="text-blue-700">{typing}</span>
+            <span className="text-blue-700">
+              {typing.map((part, index) =>
+                typeof part === 'string' ? part : <bdi key={index}>{part.name}</bdi>,
+              )}
+            </span>
           ) : (
             <span className={subtitle === 'online' ? 'text-blue-700' : 'text-slate-600'}>
               {subtitle}

@@ -53,7 +53,9 @@ function BubbleFrame({
           endsRun && (own ? 'rounded-br-md' : 'rounded-bl-md'),
         )}
       >
-        <span className="sr-only">{senderName}: </span>
+        <span className="sr-only">
+          <bdi>{senderName}</bdi>:{' '}
+        </span>
         {groupSender && !continuesRun && (
           <p
             aria-hidden="true"

@@ -66,7 +66,9 @@ export function GroupInfoDialog({
       <div className="flex flex-col gap-6">
         <div className="flex flex-col items-center gap-2 text-center">
           <Avatar name={conversation.name ?? 'Group'} seed={conversation.id} size="lg" />
-          <p className="text-lg font-semibold break-words">{conversation.name}</p>
+          <p className="text-lg font-semibold break-words">
+            <bdi>{conversation.name}</bdi>
+          </p>
           <p className="text-sm text-slate-600">
             Group · {conversation.members.length}{' '}
             {conversation.members.length === 1 ? 'member' : 'members'}
@@ -145,7 +147,7 @@ export function GroupInfoDialog({
           {confirmLeave ? (
             <div className="flex flex-col gap-3">
               <p className="text-sm text-slate-800">
-                Leave “{conversation.name}”? You will no longer get its messages.
+                Leave “<bdi>{conversation.name}</bdi>”? You will no longer get its messages.
               </p>
               <div className="flex gap-2">
                 <Button
