@@ -128,6 +128,7 @@ describe('POST /conversations (direct)', () => {
       lastReadSeq: 0,
       createdAt: isoTime,
       updatedAt: isoTime,
+      request: false,
     });
     expectMembers(response.body, [member(alice, 'member'), member(bob, 'member')]);
   });
@@ -234,6 +235,7 @@ describe('POST /conversations (group)', () => {
       lastReadSeq: 0,
       createdAt: isoTime,
       updatedAt: isoTime,
+      request: false,
     });
     expectMembers(response.body, [
       member(owner, 'owner'),
@@ -307,6 +309,7 @@ describe('GET /conversations/:id', () => {
       unreadCount: 0,
       lastReadSeq: 1,
       updatedAt: isoTime,
+      request: false,
     });
     expect(asBob.status).toBe(200);
     expect(asBob.body).toEqual({ ...asAlice.body, unreadCount: 1, lastReadSeq: 0 });

@@ -34,6 +34,11 @@ export type AddMemberBody = z.input<typeof addMemberBodySchema>;
 export const conversationListQuerySchema = z.object({
   limit: queryIntegerSchema.pipe(z.number().min(1).max(100)).default(50),
   before: z.string().min(1).max(100).optional(),
+  /** `true`: only the message requests the caller received; otherwise they are left out. */
+  requests: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .default(false),
 });
 export type ConversationListQuery = z.input<typeof conversationListQuerySchema>;
 
@@ -84,6 +89,11 @@ export interface Conversation {
   lastReadSeq: number;
   createdAt: string;
   updatedAt: string;
+  /**
+   * True while this is a message request the viewer received (contract section 9); absent in
+   * the `conversation:updated` sent to a whole room.
+   */
+  request?: boolean;
 }
 
 export interface ConversationPage {

@@ -11,8 +11,13 @@ export const TYPING_RATE_LIMITER = Symbol('TYPING_RATE_LIMITER');
 /** Per-IP register/login/refresh bucket (`AUTH_RATE_PER_MIN`). */
 export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');
 
+/** Per-user bucket of privacy settings and message request answers. */
+export const PRIVACY_RATE_LIMITER = Symbol('PRIVACY_RATE_LIMITER');
+
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
+const PRIVACY_BURST = 30;
+const PRIVACY_PER_SEC = 1;
 
 /** Shared through Redis when there is one, so limits hold across nodes; per node otherwise. */
 function tokenBucket(
@@ -53,7 +58,13 @@ function tokenBucket(
           redis,
         ),
     },
+    {
+      provide: PRIVACY_RATE_LIMITER,
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection) =>
+        tokenBucket('privacy', { capacity: PRIVACY_BURST, refillPerSec: PRIVACY_PER_SEC }, redis),
+    },
   ],
-  exports: [SEND_RATE_LIMITER, TYPING_RATE_LIMITER, AUTH_RATE_LIMITER],
+  exports: [SEND_RATE_LIMITER, TYPING_RATE_LIMITER, AUTH_RATE_LIMITER, PRIVACY_RATE_LIMITER],
 })
 export class RateLimitModule {}

@@ -11,6 +11,7 @@ import {
   type Ack,
   type ClientToServerEvents,
   type PresenceEvent,
+  type PresenceVisibility,
   type ServerToClientEvents,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
@@ -28,22 +29,20 @@ import { TYPING_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import type { RateLimiter } from '../../rate-limit/token-bucket.js';
 import {
   RealtimePublisher,
+  requestRoom,
   sessionRoom,
   type ChatServer,
+  type InterServerEvents,
   type SocketData,
 } from '../../realtime/realtime-publisher.js';
 import { AccessTokenService } from '../auth/access-token.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { PresenceAudience } from '../privacy/presence-audience.js';
 import { ChatRepository } from './chat.repository.js';
 import { PresenceService } from '../../realtime/presence.service.js';
 
-type ChatSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type AckReply = (response: Ack<object>) => void;
 
 // setTimeout cannot wait longer than this; a token living longer is re-checked then.
@@ -78,6 +77,7 @@ export class ChatGateway
     private readonly conversationsService: ConversationsService,
     private readonly messagesService: MessagesService,
     private readonly presenceService: PresenceService,
+    private readonly presenceAudience: PresenceAudience,
     private readonly publisher: RealtimePublisher,
     @Inject(TYPING_RATE_LIMITER) private readonly typingRateLimiter: RateLimiter,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -111,7 +111,7 @@ export class ChatGateway
     const rooms = conversationRoomsOf(socket);
     this.track(
       this.presenceService.socketConnected(userId).then((cameOnline) => {
-        if (cameOnline) this.announcePresence(userId, rooms, 'online', socket.id);
+        if (cameOnline) this.announcePresence(socket.data, rooms, 'online', socket.id);
       }),
     );
     socket.on('disconnecting', () => {
@@ -119,7 +119,7 @@ export class ChatGateway
       const roomsAtDisconnect = conversationRoomsOf(socket);
       this.track(
         this.presenceService.socketDisconnected(userId).then((wentOffline) => {
-          if (wentOffline) this.announcePresence(userId, roomsAtDisconnect, 'offline');
+          if (wentOffline) this.announcePresence(socket.data, roomsAtDisconnect, 'offline');
         }),
       );
     });
@@ -144,12 +144,18 @@ export class ChatGateway
     const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
     const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
     if (!context.sessionActive) throw new UnauthorizedError('session ended');
-    socket.data = { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 };
+    socket.data = {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      tokenExpiresAt: claims.exp * 1000,
+      presence: context.presence,
+    };
     // In every room before the client sees `connect`: nothing sent after that is missed.
     socket.join([
       userRoom(claims.sub),
       sessionRoom(claims.sid),
       ...context.conversationIds.map(conversationRoom),
+      ...context.requestConversationIds.map(requestRoom),
     ]);
     // Tell the newcomer who of its peers is already online.
     const now = new Date().toISOString();
@@ -208,18 +214,25 @@ export class ChatGateway
       return { unreadCount };
     });
     on('conversation:join', joinConversationPayloadSchema, async (input) => {
-      await this.conversationsService.requireMembership(input.conversationId, userId);
-      await socket.join(conversationRoom(input.conversationId));
+      const membership = await this.conversationsService.requireMembership(
+        input.conversationId,
+        userId,
+      );
+      await socket.join(
+        (membership.request ? requestRoom : conversationRoom)(input.conversationId),
+      );
       return {};
     });
     on('typing', typingPayloadSchema, async (input) => {
       const room = conversationRoom(input.conversationId);
+      // The opener of a message request does not see its receiver type until they accept.
+      if (socket.rooms.has(requestRoom(input.conversationId))) return {};
       // Room membership mirrors conversation membership, so no database round trip here.
       if (!socket.rooms.has(room)) throw new NotFoundError('conversation not found');
       const decision = await this.typingRateLimiter.consume(userId);
       if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
       socket
-        .to(room)
+        .to([room, requestRoom(input.conversationId)])
         .emit('typing', { conversationId: input.conversationId, userId, isTyping: input.isTyping });
       return {};
     });
@@ -239,25 +252,23 @@ export class ChatGateway
     });
   }
 
-  /** Presence goes to the rooms of the user's conversations only, never to everyone. */
+  /**
+   * Presence goes to the rooms of the user's conversations only, never to everyone, and only to
+   * those the user's privacy setting lets see it.
+   */
   private announcePresence(
-    userId: string,
+    subject: { userId: string; presence: PresenceVisibility },
     rooms: string[],
     status: PresenceEvent['status'],
     exceptSocketId?: string,
   ): void {
-    if (!this.server || rooms.length === 0) return;
-    const event: PresenceEvent = { userId, status, lastSeenAt: new Date().toISOString() };
-    const target = this.server.to(rooms);
-    (exceptSocketId ? target.except(exceptSocketId) : target).emit('presence', event);
+    this.track(this.presenceAudience.announce(subject, rooms, status, exceptSocketId));
   }
 
   /** Users whose node died: tell the peers in each of their conversations. */
   private async announceOffline(userIds: string[]): Promise<void> {
-    const conversationIdsByUser = await this.chatRepository.findConversationIdsOfUsers(userIds);
-    for (const userId of userIds) {
-      const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
-      this.announcePresence(userId, rooms, 'offline');
+    for (const subject of await this.chatRepository.findPresenceSubjects(userIds)) {
+      this.announcePresence(subject, subject.conversationIds.map(conversationRoom), 'offline');
     }
   }
 

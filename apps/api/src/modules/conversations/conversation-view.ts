@@ -7,6 +7,7 @@ export interface ConversationViewRow {
   name: string | null;
   last_seq: number | string;
   last_read_seq: number | string;
+  request_state: 'pending' | 'declined' | null;
   created_at: Date | string;
   updated_at: Date | string;
   members: ConversationMember[] | string;
@@ -40,6 +41,7 @@ export function toConversation(row: ConversationViewRow): Conversation {
     lastReadSeq,
     createdAt: toIsoString(row.created_at),
     updatedAt: toIsoString(row.updated_at),
+    request: row.request_state === 'pending',
   };
 }
 

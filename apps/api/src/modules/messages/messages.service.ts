@@ -36,6 +36,13 @@ export class MessagesService {
     if (outcome.kind === 'created') {
       this.publisher.toConversation(input.conversationId, 'message:new', outcome.message);
     }
+    if (outcome.acceptedRequest) {
+      await this.conversationsService.requestAccepted(
+        input.conversationId,
+        senderId,
+        outcome.acceptedRequest,
+      );
+    }
     return outcome.message;
   }
 
@@ -144,7 +151,8 @@ export class MessagesService {
     const moved =
       change.lastReadSeq !== change.previousReadSeq ||
       change.lastDeliveredSeq !== change.previousDeliveredSeq;
-    if (moved) {
+    // The opener of a message request gets no receipts from its receiver until they accept.
+    if (moved && !change.request) {
       this.publisher.toConversation(conversationId, 'receipt:update', {
         conversationId,
         userId,

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { userRoom, type PresenceEvent, type PresenceVisibility } from '@parley/protocol';
+import { PresenceService } from '../../realtime/presence.service.js';
+import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { PrivacyRepository, type PresenceRule } from './privacy.repository.js';
+
+/** Who may see whose presence, among a set of users (e.g. the members of one conversation). */
+export class PresenceRules {
+  constructor(private readonly rules: Map<string, PresenceRule>) {}
+
+  /** True when `subjectId` uses the default setting: their presence may go to whole rooms. */
+  isDefault(subjectId: string): boolean {
+    return !this.rules.has(subjectId);
+  }
+
+  canSee(viewerId: string, subjectId: string): boolean {
+    const rule = this.rules.get(subjectId);
+    if (!rule) return true;
+    return rule.visibility === 'contacts' && rule.contactIds.has(viewerId);
+  }
+}
+
+/**
+ * The one place that decides who hears about a user's presence (contract section 9). Users with
+ * the default setting cost what they always did, one emit to their conversation rooms; only a
+ * non-default setting pays for a computed audience.
+ */
+@Injectable()
+export class PresenceAudience {
+  constructor(
+    private readonly privacyRepository: PrivacyRepository,
+    private readonly presenceService: PresenceService,
+    private readonly publisher: RealtimePublisher,
+  ) {}
+
+  /**
+   * Tells whoever may see it that `subject` came online or went offline. `rooms` are the
+   * conversation rooms of the subject's socket, the audience under the default setting.
+   */
+  async announce(
+    subject: { userId: string; presence: PresenceVisibility },
+    rooms: string[],
+    status: PresenceEvent['status'],
+    exceptSocketId?: string,
+  ): Promise<void> {
+    const event = presenceEvent(subject.userId, status);
+    if (subject.presence === 'everyone') {
+      this.publisher.toRooms({ rooms, exceptSocketId }, 'presence', event);
+      return;
+    }
+    const audience = await this.privacyRepository.findPresenceAudience(
+      subject.userId,
+      subject.presence,
+    );
+    this.publisher.toRooms({ rooms: audience.map(userRoom) }, 'presence', event);
+  }
+
+  /** The presence rules among `userIds`: one query, whatever their settings. */
+  async rulesAmong(userIds: string[]): Promise<PresenceRules> {
+    return new PresenceRules(await this.privacyRepository.findPresenceRules(userIds));
+  }
+
+  /**
+   * Applies a changed presence setting at once: the user's sockets on every node learn it, and
+   * while the user is online, those who can no longer see them hear "offline" and those who now
+   * can hear "online".
+   */
+  async visibilityChanged(
+    userId: string,
+    previous: PresenceVisibility,
+    current: PresenceVisibility,
+  ): Promise<void> {
+    this.publisher.setPresenceVisibility(userId, current);
+    const [online] = await this.presenceService.onlineAmong([userId]);
+    if (!online) return;
+    const [before, after] = await Promise.all([
+      this.privacyRepository.findPresenceAudience(userId, previous),
+      this.privacyRepository.findPresenceAudience(userId, current),
+    ]);
+    const seenBefore = new Set(before);
+    const seenAfter = new Set(after);
+    const lost = before.filter((viewerId) => !seenAfter.has(viewerId));
+    const gained = after.filter((viewerId) => !seenBefore.has(viewerId));
+    // No last-seen time for those who lost sight: it would tell them when the user hid.
+    this.publisher.toRooms({ rooms: lost.map(userRoom) }, 'presence', {
+      userId,
+      status: 'offline',
+      lastSeenAt: null,
+    });
+    this.publisher.toRooms(
+      { rooms: gained.map(userRoom) },
+      'presence',
+      presenceEvent(userId, 'online'),
+    );
+  }
+}
+
+function presenceEvent(userId: string, status: PresenceEvent['status']): PresenceEvent {
+  return { userId, status, lastSeenAt: new Date().toISOString() };
+}
