@@ -7,6 +7,8 @@ export interface ConversationsState {
   nextCursor: string | null | undefined;
   loading: boolean;
   error: string | null;
+  /** Whether the message requests the user received were loaded (they are listed apart). */
+  requestsLoaded: boolean;
 }
 
 const initialState: ConversationsState = {
@@ -14,6 +16,7 @@ const initialState: ConversationsState = {
   nextCursor: undefined,
   loading: false,
   error: null,
+  requestsLoaded: false,
 };
 
 /**
@@ -48,6 +51,8 @@ export function mergeConversation(
       : existing.lastMessage;
   return withUnread({
     ...incoming,
+    // An update sent to a whole room leaves out the per-viewer flag: keep ours.
+    request: incoming.request ?? existing.request,
     lastMessage,
     lastSeq: Math.max(existing.lastSeq, incoming.lastSeq),
     lastReadSeq: Math.max(existing.lastReadSeq, incoming.lastReadSeq),
