@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Conversation, ConversationPage, PrivacySettings } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApiNode, freePort, PrivateRedis } from '../support/cluster.js';
 import {
   connect,
   createDirect,
@@ -501,5 +502,52 @@ describe('directMessages: "requests"', () => {
   it('answers 400 for a bad requests filter', async () => {
     const [alice] = await users(1);
     expect((await listConversations(alice, '?requests=yes')).status).toBe(400);
+  });
+});
+
+describe.skipIf(!inject('databaseUrl'))('a presence setting changed on another node', () => {
+  const nodes: ApiNode[] = [];
+  let redis: PrivateRedis | undefined;
+
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((node) => node.stop('SIGKILL')));
+    await redis?.kill();
+  });
+
+  it('reaches the sockets of every node: the last one closing is announced', async () => {
+    redis = new PrivateRedis(await freePort());
+    await redis.start();
+    for (let index = 0; index < 2; index++) {
+      nodes.push(
+        await ApiNode.start({ DATABASE_URL: inject('databaseUrl'), REDIS_URL: redis.url }),
+      );
+    }
+    const [node1, node2] = nodes as [ApiNode, ApiNode];
+    const http1 = httpClient(node1.baseUrl);
+    const [user, peer] = await Promise.all([registerUser(http1), registerUser(http1)]);
+    await createDirect(http1, peer, user);
+    const hide = await http1.request('PATCH', '/users/me/privacy', {
+      body: { presence: 'nobody' },
+      token: user.accessToken,
+    });
+    expect(hide.status).toBe(200);
+    const peerSocket = await connect(node1.baseUrl, peer.accessToken);
+    const userSocket = await connect(node2.baseUrl, user.accessToken);
+    clients.push(peerSocket, userSocket);
+
+    // Served by node 1; the user's only socket is on node 2 and must learn the new setting.
+    const show = await http1.request('PATCH', '/users/me/privacy', {
+      body: { presence: 'everyone' },
+      token: user.accessToken,
+    });
+    expect(show.status).toBe(200);
+    await peerSocket.log.waitFor('presence', (event) => event.userId === user.user.id);
+    userSocket.socket.close();
+
+    const offline = await peerSocket.log.waitFor(
+      'presence',
+      (event) => event.userId === user.user.id && event.status === 'offline',
+    );
+    expect(offline.status).toBe('offline');
   });
 });
