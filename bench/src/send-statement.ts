@@ -21,7 +21,7 @@ const migrationsFolder = fileURLToPath(new URL('../../apps/api/drizzle/', import
 // MessagesRepository.send, with drizzle's parameters written as $1..$5.
 const PARLEY_SEND = `
   with membership as (
-    select request_state from conversation_members
+    select request_state, has_sent from conversation_members
     where conversation_id = $2 and user_id = $3 and request_state is distinct from 'declined'
   ), existing as (
     select * from messages where sender_id = $3 and client_msg_id = $4
@@ -45,10 +45,12 @@ const PARLEY_SEND = `
   )
   select true as created,
     coalesce((select request_state = 'pending' from membership), false) as accepted_request,
+    coalesce((select not has_sent from membership), false) as first_send,
     inserted.*
   from inserted
   union all
-  select false as created, false as accepted_request, existing.* from existing`;
+  select false as created, false as accepted_request, false as first_send, existing.*
+  from existing`;
 
 const BASELINE_INSERT = `
   insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)

@@ -42,8 +42,13 @@ async function online(session: Session): Promise<ConnectedClient> {
   return client;
 }
 
-const users = (count: number) =>
-  Promise.all(Array.from({ length: count }, () => registerUser(http)));
+type Sessions<N extends number, T extends Session[] = []> = T['length'] extends N
+  ? T
+  : Sessions<N, [...T, Session]>;
+
+/** Registers `count` fresh users at once. */
+const users = <N extends number>(count: N) =>
+  Promise.all(Array.from({ length: count }, () => registerUser(http))) as Promise<Sessions<N>>;
 
 const setPrivacy = (session: Session, body: unknown) =>
   http.request<PrivacySettings>('PATCH', '/users/me/privacy', {
@@ -261,6 +266,24 @@ describe('presence: "nobody" and "contacts"', () => {
     expect(presenceOf(contactLate, user.user.id)).toEqual([
       { userId: user.user.id, status: 'online', lastSeenAt: expect.any(String) },
     ]);
+  });
+
+  it('"contacts": writing to someone for the first time shows them the user at once', async () => {
+    const [user, peer] = await users(2);
+    await usePrivacy(user, { presence: 'contacts' });
+    const conversation = await createDirect(http, peer, user);
+    const peerSocket = await online(peer);
+    const userSocket = await online(user);
+    await sleep(QUIET_MS);
+    expect(presenceOf(peerSocket, user.user.id)).toEqual([]);
+
+    await sendMessage(userSocket.socket, conversation.id, 'hello, new contact');
+
+    const shownOnline = await peerSocket.log.waitFor(
+      'presence',
+      (event) => event.userId === user.user.id,
+    );
+    expect(shownOnline.status).toBe('online');
   });
 
   it('a change while online takes effect at once: offline on hiding, online on showing', async () => {

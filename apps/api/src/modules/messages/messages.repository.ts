@@ -45,6 +45,8 @@ export type SendOutcome =
       message: Message;
       /** The sender's watermarks when the send accepted a message request they had received. */
       acceptedRequest?: { lastReadSeq: number; lastDeliveredSeq: number };
+      /** The sender's first message here: in a direct conversation, the other became a contact. */
+      firstSend?: boolean;
     }
   | { kind: 'not_member' };
 
@@ -84,12 +86,12 @@ export class MessagesRepository {
     content: string;
   }): Promise<SendOutcome> {
     const rows = await this.database.queryPrepared<
-      RawMessageRow & { created: boolean; accepted_request: boolean }
+      RawMessageRow & { created: boolean; accepted_request: boolean; first_send: boolean }
     >(
       'parley_send_message',
       sql`
       with membership as (
-        select request_state from conversation_members
+        select request_state, has_sent from conversation_members
         where conversation_id = ${input.conversationId} and user_id = ${input.senderId}
           and request_state is distinct from 'declined'
       ), existing as (
@@ -118,10 +120,12 @@ export class MessagesRepository {
       )
       select true as created,
         coalesce((select request_state = 'pending' from membership), false) as accepted_request,
+        coalesce((select not has_sent from membership), false) as first_send,
         inserted.*
       from inserted
       union all
-      select false as created, false as accepted_request, existing.* from existing`,
+      select false as created, false as accepted_request, false as first_send, existing.*
+      from existing`,
     );
     const [row] = rows;
     if (!row) return { kind: 'not_member' };
@@ -133,6 +137,7 @@ export class MessagesRepository {
       acceptedRequest: row.accepted_request
         ? { lastReadSeq: message.seq, lastDeliveredSeq: message.seq }
         : undefined,
+      firstSend: row.first_send,
     };
   }
 

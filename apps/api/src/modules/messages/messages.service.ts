@@ -7,6 +7,7 @@ import { SEND_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import type { RateLimiter } from '../../rate-limit/token-bucket.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
+import { PresenceAudience } from '../privacy/presence-audience.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
 
 const CONVERSATION_NOT_FOUND = 'conversation not found';
@@ -17,6 +18,7 @@ export class MessagesService {
     private readonly messagesRepository: MessagesRepository,
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
+    private readonly presenceAudience: PresenceAudience,
     @Inject(SEND_RATE_LIMITER) private readonly sendRateLimiter: RateLimiter,
   ) {}
 
@@ -42,6 +44,8 @@ export class MessagesService {
         senderId,
         outcome.acceptedRequest,
       );
+    } else if (outcome.firstSend) {
+      await this.presenceAudience.contactGained(senderId, input.conversationId);
     }
     return outcome.message;
   }

@@ -55,6 +55,22 @@ export class PresenceAudience {
     this.publisher.toRooms({ rooms: audience.map(userRoom) }, 'presence', event);
   }
 
+  /**
+   * The sender's first message in a direct conversation made the other member their contact:
+   * under `contacts` that one may now see them, and hears at once that they are online.
+   */
+  async contactGained(senderId: string, conversationId: string): Promise<void> {
+    const viewerIds = await this.privacyRepository.findNewContactViewers(senderId, conversationId);
+    if (viewerIds.length === 0) return;
+    const [online] = await this.presenceService.onlineAmong([senderId]);
+    if (!online) return;
+    this.publisher.toRooms(
+      { rooms: viewerIds.map(userRoom) },
+      'presence',
+      presenceEvent(senderId, 'online'),
+    );
+  }
+
   /** The presence rules among `userIds`: one query, whatever their settings. */
   async rulesAmong(userIds: string[]): Promise<PresenceRules> {
     return new PresenceRules(await this.privacyRepository.findPresenceRules(userIds));

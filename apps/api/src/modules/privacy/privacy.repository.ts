@@ -113,6 +113,21 @@ export class PrivacyRepository {
     return rows.map((row) => row.user_id);
   }
 
+  /**
+   * The other member of a direct conversation, when `userId` shows their presence to contacts
+   * only (the others saw it already, or never will) and it is no message request.
+   */
+  async findNewContactViewers(userId: string, conversationId: string): Promise<string[]> {
+    const rows = await this.database.query<{ user_id: string }>(sql`
+      select other.user_id
+      from conversation_members other
+      join conversations c on c.id = other.conversation_id and c.type = 'direct'
+      join users subject on subject.id = ${userId} and subject.presence = 'contacts'
+      where other.conversation_id = ${conversationId} and other.user_id <> ${userId}
+        and other.request_state is null`);
+    return rows.map((row) => row.user_id);
+  }
+
   /** The presence rules of those among `userIds` whose setting is not the default. */
   async findPresenceRules(userIds: string[]): Promise<Map<string, PresenceRule>> {
     if (userIds.length === 0) return new Map();
