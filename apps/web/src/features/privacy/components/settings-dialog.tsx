@@ -25,7 +25,7 @@ const presenceChoice: Choice<'presence'> = {
 const directMessagesChoice: Choice<'directMessages'> = {
   setting: 'directMessages',
   label: 'Who can message me',
-  hint: 'A request shows no one that you are online or have read it until you accept.',
+  hint: 'Until you accept a request, its sender does not see when you are online or have read it.',
   options: [
     { value: 'everyone', label: 'Everyone' },
     { value: 'requests', label: 'Requests from non-contacts' },
