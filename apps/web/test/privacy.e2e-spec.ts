@@ -116,7 +116,7 @@ suite(
       expect(view.members.map((member) => member.username).sort()).toEqual(['dana', 'pat']);
     });
 
-    it('Decline hides a request for good', async () => {
+    it('Decline, from the opened request, hides it for good', async () => {
       const eve = await signUp(api, 'eve');
       others.push(eve);
       const [pat] = await eve.http.searchUsers('pat');
@@ -129,8 +129,15 @@ suite(
 
       const request = requests(page).getByRole('listitem').filter({ hasText: 'eve' });
       await shown(request);
-      await request.getByRole('button', { name: /^Decline/ }).click();
+      // Opened, the request shows its answers in the chat's header too.
+      await request.getByRole('link').click();
+      await shown(page.getByRole('heading', { name: /eve/ }));
+      await page
+        .getByRole('main')
+        .getByRole('button', { name: /^Decline/ })
+        .click();
       await noneLeft(requests(page));
+      await noneLeft(page.getByRole('heading', { name: /eve/ }));
       await eve.send(conversation.id, 'Still there?');
       await page.reload();
       await shown(conversations(page).getByRole('link', { name: /dana/ }));

@@ -20,7 +20,7 @@ import { ConversationList } from '@/features/conversations/components/conversati
 import { GroupInfoDialog } from '@/features/conversations/components/group-info-dialog';
 import { NewConversationDialog } from '@/features/conversations/components/new-conversation-dialog';
 import { NewGroupDialog } from '@/features/conversations/components/new-group-dialog';
-import { RequestList } from '@/features/conversations/components/request-list';
+import { RequestActions, RequestList } from '@/features/conversations/components/request-list';
 import { useConversationEvents } from '@/features/conversations/hooks/use-conversation-events';
 import { useConversation } from '@/features/conversations/hooks/use-conversations';
 import { SettingsDialog } from '@/features/privacy/components/settings-dialog';
@@ -130,10 +130,18 @@ export function ChatPage({ ownUserId, onLogout }: ChatPageProps) {
                 onBack={goToList}
                 onMarkedRead={onMarkedRead}
                 headerActions={
-                  conversation.type === 'group' && (
-                    <IconButton label="Members" onClick={() => setDialog('group-info')}>
-                      <GroupIcon />
-                    </IconButton>
+                  conversation.request ? (
+                    <RequestActions
+                      conversation={conversation}
+                      ownUserId={ownUserId}
+                      className="w-52"
+                    />
+                  ) : (
+                    conversation.type === 'group' && (
+                      <IconButton label="Members" onClick={() => setDialog('group-info')}>
+                        <GroupIcon />
+                      </IconButton>
+                    )
                   )
                 }
               />

@@ -2,6 +2,7 @@ import type { Conversation } from '@parley/protocol';
 import { useId, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { useParleyClient } from '@/lib/parley-client';
+import { cn } from '@/utils/cn';
 import { conversationTitle } from '@/utils/conversation-title';
 import { errorMessage } from '@/utils/error-message';
 import { acceptRequest, declineRequest } from '../api/conversations';
@@ -42,6 +43,27 @@ function RequestRow({
   conversation: Conversation;
   ownUserId: string;
 }) {
+  return (
+    <div className="flex flex-col gap-2 rounded-xl bg-slate-50 px-3 py-2.5">
+      <a href={`#/c/${conversation.id}`} className="flex min-w-0 flex-col">
+        <span className="truncate font-semibold">{conversationTitle(conversation, ownUserId)}</span>
+        <span className="truncate text-sm text-slate-600">
+          {conversation.lastMessage?.content.replace(/\s+/g, ' ') ?? 'No messages yet'}
+        </span>
+      </a>
+      <RequestActions conversation={conversation} ownUserId={ownUserId} />
+    </div>
+  );
+}
+
+export interface RequestActionsProps {
+  conversation: Conversation;
+  ownUserId: string;
+  className?: string;
+}
+
+/** "Accept" and "Decline" for one message request. */
+export function RequestActions({ conversation, ownUserId, className }: RequestActionsProps) {
   const client = useParleyClient();
   const [busy, setBusy] = useState<'accept' | 'decline' | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -60,13 +82,7 @@ function RequestRow({
   };
 
   return (
-    <div className="flex flex-col gap-2 rounded-xl bg-slate-50 px-3 py-2.5">
-      <a href={`#/c/${conversation.id}`} className="flex min-w-0 flex-col">
-        <span className="truncate font-semibold">{title}</span>
-        <span className="truncate text-sm text-slate-600">
-          {conversation.lastMessage?.content.replace(/\s+/g, ' ') ?? 'No messages yet'}
-        </span>
-      </a>
+    <div className={cn('flex flex-col gap-1', className)}>
       <div className="flex gap-2">
         <Button
           aria-label={`Accept ${title}`}
