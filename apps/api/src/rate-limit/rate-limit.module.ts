@@ -28,8 +28,13 @@ export interface ReadRateLimiters {
   restRead: RateLimiter;
 }
 
+/** Per-user bucket of privacy settings and message request answers. */
+export const PRIVACY_RATE_LIMITER = Symbol('PRIVACY_RATE_LIMITER');
+
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
+const PRIVACY_BURST = 30;
+const PRIVACY_PER_SEC = 1;
 
 /** Shared through Redis when there is one, so limits hold across nodes; per node otherwise. */
 function tokenBucket(
@@ -105,6 +110,12 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
       useFactory: (config: AppConfig, redis: RedisConnection) =>
         perMinuteBucket('user-search', config.userSearchRatePerMin, redis),
     },
+    {
+      provide: PRIVACY_RATE_LIMITER,
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection) =>
+        tokenBucket('privacy', { capacity: PRIVACY_BURST, refillPerSec: PRIVACY_PER_SEC }, redis),
+    },
   ],
   exports: [
     SEND_RATE_LIMITER,
@@ -114,6 +125,7 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
     GROUP_CHANGE_RATE_LIMITER,
     READ_RATE_LIMITERS,
     USER_SEARCH_RATE_LIMITER,
+    PRIVACY_RATE_LIMITER,
   ],
 })
 export class RateLimitModule {}
