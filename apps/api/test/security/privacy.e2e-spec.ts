@@ -347,6 +347,37 @@ describe('presence: "nobody" and "contacts"', () => {
 
     expect(presenceOf(ownerSocket, hidden.user.id)).toEqual([]);
   });
+
+  it('"contacts": a newcomer to a group is introduced to the user only if a contact', async () => {
+    const [user, contact, stranger, owner, control] = await users(5);
+    await makeContact(user, contact);
+    await usePrivacy(user, { presence: 'contacts' });
+    const group = await createGroup(http, owner, [user, control]);
+    await online(user);
+    await online(control);
+    const strangerSocket = await online(stranger);
+    const contactSocket = await online(contact);
+    await contactSocket.log.waitFor('presence', (event) => event.userId === user.user.id);
+    const seenByContact = presenceOf(contactSocket, user.user.id).length;
+
+    for (const newcomer of [stranger, contact]) {
+      const added = await http.post(
+        `/conversations/${group.id}/members`,
+        { userId: newcomer.user.id },
+        owner.accessToken,
+      );
+      expect(added.status).toBe(201);
+    }
+    await strangerSocket.log.waitFor('presence', (event) => event.userId === control.user.id);
+    await contactSocket.log.waitFor('presence', (event) => event.userId === control.user.id);
+    await contactSocket.log.waitFor(
+      'presence',
+      () => presenceOf(contactSocket, user.user.id).length > seenByContact,
+    );
+    await sleep(QUIET_MS);
+
+    expect(presenceOf(strangerSocket, user.user.id)).toEqual([]);
+  });
 });
 
 describe('directMessages: "requests"', () => {
@@ -528,7 +559,7 @@ describe('directMessages: "requests"', () => {
   });
 });
 
-describe.skipIf(!inject('databaseUrl'))('a presence setting changed on another node', () => {
+describe.skipIf(!inject('databaseUrl'))('presence settings across nodes', () => {
   const nodes: ApiNode[] = [];
   let redis: PrivateRedis | undefined;
 
@@ -572,5 +603,50 @@ describe.skipIf(!inject('databaseUrl'))('a presence setting changed on another n
       (event) => event.userId === user.user.id && event.status === 'offline',
     );
     expect(offline.status).toBe('offline');
+  });
+
+  it('takes the users of a killed node offline only for those who may see them', async () => {
+    redis = new PrivateRedis(await freePort());
+    await redis.start();
+    for (let index = 0; index < 2; index++) {
+      nodes.push(
+        await ApiNode.start({
+          DATABASE_URL: inject('databaseUrl'),
+          REDIS_URL: redis.url,
+          PRESENCE_TTL_SEC: '2',
+        }),
+      );
+    }
+    const [node1, node2] = nodes as [ApiNode, ApiNode];
+    const http1 = httpClient(node1.baseUrl);
+    const [user, contact, groupPeer, control] = await Promise.all(
+      Array.from({ length: 4 }, () => registerUser(http1)),
+    );
+    const direct = await createDirect(http1, contact, user);
+    const writer = await connect(node1.baseUrl, user.accessToken);
+    await sendMessage(writer.socket, direct.id, 'hello');
+    writer.socket.close();
+    await createGroup(http1, groupPeer, [user, contact, control]);
+    const hide = await http1.request('PATCH', '/users/me/privacy', {
+      body: { presence: 'contacts' },
+      token: user.accessToken,
+    });
+    expect(hide.status).toBe(200);
+    const contactSocket = await connect(node1.baseUrl, contact.accessToken);
+    const peerSocket = await connect(node1.baseUrl, groupPeer.accessToken);
+    clients.push(contactSocket, peerSocket);
+    clients.push(await connect(node2.baseUrl, user.accessToken));
+    clients.push(await connect(node2.baseUrl, control.accessToken));
+    await contactSocket.log.waitFor('presence', (event) => event.userId === user.user.id);
+    await peerSocket.log.waitFor('presence', (event) => event.userId === control.user.id);
+
+    await node2.stop('SIGKILL');
+    const isOffline = (userId: string) => (event: { userId: string; status: string }) =>
+      event.userId === userId && event.status === 'offline';
+    await peerSocket.log.waitFor('presence', isOffline(control.user.id), 10_000);
+    await contactSocket.log.waitFor('presence', isOffline(user.user.id), 10_000);
+    await sleep(QUIET_MS);
+
+    expect(presenceOf(peerSocket, user.user.id)).toEqual([]);
   });
 });
