@@ -9,19 +9,20 @@
  *   node bench/dist/send-statement.js [--count 4000] [--clients 8] [--conversations 100]
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { BenchDatabase, Teardown } from './stack.js';
 import { markdownTable } from './util.js';
 
-const migration = fileURLToPath(new URL('../../apps/api/drizzle/0000_init.sql', import.meta.url));
+const migrationsFolder = fileURLToPath(new URL('../../apps/api/drizzle/', import.meta.url));
 
 // MessagesRepository.send, with drizzle's parameters written as $1..$5.
 const PARLEY_SEND = `
   with membership as (
-    select 1 from conversation_members where conversation_id = $2 and user_id = $3
+    select request_state, has_sent from conversation_members
+    where conversation_id = $2 and user_id = $3 and request_state is distinct from 'declined'
   ), existing as (
     select * from messages where sender_id = $3 and client_msg_id = $4
   ), next_seq as (
@@ -36,14 +37,20 @@ const PARLEY_SEND = `
   ), sender_watermarks as (
     update conversation_members
     set last_read_seq = greatest(last_read_seq, inserted.seq),
-        last_delivered_seq = greatest(last_delivered_seq, inserted.seq)
+        last_delivered_seq = greatest(last_delivered_seq, inserted.seq),
+        has_sent = true, request_state = null
     from inserted
     where conversation_members.conversation_id = inserted.conversation_id
       and conversation_members.user_id = inserted.sender_id
   )
-  select true as created, inserted.* from inserted
+  select true as created,
+    coalesce((select request_state = 'pending' from membership), false) as accepted_request,
+    coalesce((select not has_sent from membership), false) as first_send,
+    inserted.*
+  from inserted
   union all
-  select false as created, existing.* from existing`;
+  select false as created, false as accepted_request, false as first_send, existing.*
+  from existing`;
 
 const BASELINE_INSERT = `
   insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)
@@ -78,7 +85,12 @@ async function main(): Promise<void> {
     const database = await BenchDatabase.create(values['admin-database-url'], teardown);
     const setup = new pg.Client({ connectionString: database.url });
     await setup.connect();
-    await setup.query(readFileSync(migration, 'utf8').replaceAll('--> statement-breakpoint', ''));
+    for (const migration of readdirSync(migrationsFolder)
+      .filter((name) => name.endsWith('.sql'))
+      .sort()) {
+      const text = readFileSync(`${migrationsFolder}${migration}`, 'utf8');
+      await setup.query(text.replaceAll('--> statement-breakpoint', ''));
+    }
     await setup.query(`create table baseline_messages (
       id bigserial primary key, conversation_id uuid not null, sender_id uuid not null,
       client_msg_id uuid not null, content text not null,

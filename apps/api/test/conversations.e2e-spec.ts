@@ -131,6 +131,7 @@ describe('POST /conversations (direct)', () => {
       lastReadSeq: 0,
       createdAt: isoTime,
       updatedAt: isoTime,
+      request: false,
     });
     expectMembers(response.body, [member(alice, 'member'), member(bob, 'member')]);
   });
@@ -237,6 +238,7 @@ describe('POST /conversations (group)', () => {
       lastReadSeq: 0,
       createdAt: isoTime,
       updatedAt: isoTime,
+      request: false,
     });
     expectMembers(response.body, [
       member(owner, 'owner'),
@@ -310,6 +312,7 @@ describe('GET /conversations/:id', () => {
       unreadCount: 0,
       lastReadSeq: 1,
       updatedAt: isoTime,
+      request: false,
     });
     expect(asBob.status).toBe(200);
     expect(asBob.body).toEqual({ ...asAlice.body, unreadCount: 1, lastReadSeq: 0 });

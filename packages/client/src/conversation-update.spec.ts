@@ -34,6 +34,15 @@ describe('mergeConversationUpdate', () => {
     });
   });
 
+  it('keeps the known request flag, which the shared form leaves out', () => {
+    const { unreadCount: _unread, lastReadSeq: _read, ...shared } = { ...known, name: 'After' };
+
+    expect(mergeConversationUpdate({ ...known, request: true }, shared)).toMatchObject({
+      name: 'After',
+      request: true,
+    });
+  });
+
   it('takes the whole form as it is, read state included', () => {
     const whole = { ...known, name: 'After', unreadCount: 0, lastReadSeq: 7 };
 

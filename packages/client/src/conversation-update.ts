@@ -3,7 +3,7 @@ import { isViewerConversation, type Conversation, type ConversationUpdate } from
 /**
  * The conversation after a `conversation:updated`. The whole form (sent to the user's own room)
  * replaces what was known; the shared form (sent to the conversation's room, without
- * `unreadCount` and `lastReadSeq`) keeps the known conversation's read state, as the contract's
+ * `unreadCount`, `lastReadSeq` and `request`) keeps the known conversation's own values, as the contract's
  * v2 fan-out rules ask. Undefined for the shared form of a conversation not known yet: its read
  * state is only the server's to tell, so fetch it (`http.getConversation`).
  * @example
@@ -19,5 +19,6 @@ export function mergeConversationUpdate(
 ): Conversation | undefined {
   if (isViewerConversation(update)) return update;
   if (!known) return undefined;
-  return { ...update, unreadCount: known.unreadCount, lastReadSeq: known.lastReadSeq };
+  const merged = { ...update, unreadCount: known.unreadCount, lastReadSeq: known.lastReadSeq };
+  return known.request === undefined ? merged : { ...merged, request: known.request };
 }

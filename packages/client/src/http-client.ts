@@ -8,6 +8,8 @@ import type {
   HttpErrorBody,
   LoginBody,
   MessagePage,
+  PrivacySettings,
+  PrivacySettingsPatch,
   ReadResult,
   RegisterBody,
   TokenPair,
@@ -45,8 +47,11 @@ export interface ParleyHttpClientOptions {
   fetch?: typeof fetch;
 }
 
-/** A page of conversations: `before` is the `nextCursor` of the previous page. */
-export type ConversationPageQuery = { limit?: number; before?: string };
+/**
+ * A page of conversations: `before` is the `nextCursor` of the previous page; `requests: true`
+ * lists only the message requests the caller received (left out otherwise).
+ */
+export type ConversationPageQuery = { limit?: number; before?: string; requests?: boolean };
 
 /**
  * A page of history: the latest messages (`{}`), the ones before a seq (`{before}`), or the ones
@@ -117,7 +122,34 @@ export class ParleyHttpClient {
    * @example const { conversations, nextCursor } = await http.listConversations({ limit: 20 });
    */
   listConversations(query: ConversationPageQuery = {}): Promise<ConversationPage> {
-    return this.request('GET', `/conversations${queryString(query)}`);
+    const { requests, ...rest } = query;
+    return this.request(
+      'GET',
+      `/conversations${queryString({ ...rest, requests: requests ? 'true' : undefined })}`,
+    );
+  }
+
+  /** Accepts a message request the caller received; it joins the ordinary conversation list. */
+  acceptRequest(conversationId: string): Promise<Conversation> {
+    return this.request('POST', `/conversations/${encodeURIComponent(conversationId)}/accept`);
+  }
+
+  /** Hides a message request from the caller for good; its opener is not told. */
+  declineRequest(conversationId: string): Promise<void> {
+    return this.request('POST', `/conversations/${encodeURIComponent(conversationId)}/decline`);
+  }
+
+  /** The caller's privacy settings (who sees their presence, who may message or add them). */
+  getPrivacy(): Promise<PrivacySettings> {
+    return this.request('GET', '/users/me/privacy');
+  }
+
+  /**
+   * Changes some privacy settings and answers all of them.
+   * @example await http.updatePrivacy({ presence: 'contacts', directMessages: 'requests' });
+   */
+  updatePrivacy(patch: PrivacySettingsPatch): Promise<PrivacySettings> {
+    return this.request('PATCH', '/users/me/privacy', patch);
   }
 
   /**

@@ -38,6 +38,11 @@ export type AddMemberBody = z.input<typeof addMemberBodySchema>;
 export const conversationListQuerySchema = z.object({
   limit: queryIntegerSchema.pipe(z.number().min(1).max(100)).default(50),
   before: z.string().min(1).max(100).optional(),
+  /** `true`: only the message requests the caller received; otherwise they are left out. */
+  requests: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .default(false),
 });
 export type ConversationListQuery = z.input<typeof conversationListQuerySchema>;
 
@@ -88,11 +93,17 @@ export interface Conversation {
   lastReadSeq: number;
   createdAt: string;
   updatedAt: string;
+  /**
+   * True while this is a message request the viewer received (contract section 9); absent in
+   * the `conversation:updated` sent to a whole room.
+   */
+  request?: boolean;
 }
 
-/** The fields of a conversation that differ per member looking at it. */
+/** The fields of a conversation that differ per member looking at it, and are always there. */
 export const viewerConversationFields = ['unreadCount', 'lastReadSeq'] as const;
-export type ViewerConversationField = (typeof viewerConversationFields)[number];
+/** Every per-viewer field, the optional `request` included. */
+export type ViewerConversationField = (typeof viewerConversationFields)[number] | 'request';
 
 /**
  * A conversation without the per-viewer fields: what a `conversation:updated` sent to the

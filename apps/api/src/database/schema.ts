@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   index,
   pgTable,
@@ -26,8 +27,21 @@ export const users = pgTable(
     displayName: text('display_name').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
+    // Privacy settings (contract section 9); the defaults keep v1 behaviour.
+    presence: text('presence', { enum: ['everyone', 'contacts', 'nobody'] })
+      .notNull()
+      .default('everyone'),
+    directMessages: text('direct_messages', { enum: ['everyone', 'requests'] })
+      .notNull()
+      .default('everyone'),
+    groupAdds: text('group_adds', { enum: ['everyone', 'contacts'] })
+      .notNull()
+      .default('everyone'),
   },
   (table) => [
+    check('users_presence_check', sql`${table.presence} in ('everyone', 'contacts', 'nobody')`),
+    check('users_direct_messages_check', sql`${table.directMessages} in ('everyone', 'requests')`),
+    check('users_group_adds_check', sql`${table.groupAdds} in ('everyone', 'contacts')`),
     // Usernames are folded to lower case on input; the check makes the unique index
     // case-insensitive, and text_pattern_ops lets it serve prefix search too.
     check('users_username_lower_check', sql`${table.username} = lower(${table.username})`),
@@ -90,11 +104,21 @@ export const conversationMembers = pgTable(
     lastReadSeq: seqColumn('last_read_seq').notNull().default(0),
     lastDeliveredSeq: seqColumn('last_delivered_seq').notNull().default(0),
     joinedAt: timestampMs('joined_at').notNull().defaultNow(),
+    // Whether this member ever sent here: in a direct conversation it makes the other person
+    // one of this member's contacts. Set by the send statement's existing watermark update.
+    hasSent: boolean('has_sent').notNull().default(false),
+    // For the receiving member of a message request: 'pending' until accepted, 'declined' after
+    // a decline (hidden from this member for good); null otherwise.
+    requestState: text('request_state', { enum: ['pending', 'declined'] }),
   },
   (table) => [
     primaryKey({ columns: [table.conversationId, table.userId] }),
     index('conversation_members_user_idx').on(table.userId),
     check('conversation_members_role_check', sql`${table.role} in ('owner', 'admin', 'member')`),
+    check(
+      'conversation_members_request_state_check',
+      sql`${table.requestState} in ('pending', 'declined')`,
+    ),
   ],
 );
 

@@ -32,8 +32,13 @@ export interface ReadRateLimiters {
   restRead: RateLimiter;
 }
 
+/** Per-user bucket of privacy settings and message request answers. */
+export const PRIVACY_RATE_LIMITER = Symbol('PRIVACY_RATE_LIMITER');
+
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
+const PRIVACY_BURST = 30;
+const PRIVACY_PER_SEC = 1;
 
 /** Shared through Redis when there is one, so limits hold across nodes; per node otherwise. */
 function tokenBucket(
@@ -120,6 +125,12 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
           redis,
         ),
     },
+    {
+      provide: PRIVACY_RATE_LIMITER,
+      inject: [RedisConnection],
+      useFactory: (redis: RedisConnection) =>
+        tokenBucket('privacy', { capacity: PRIVACY_BURST, refillPerSec: PRIVACY_PER_SEC }, redis),
+    },
   ],
   exports: [
     SEND_RATE_LIMITER,
@@ -130,6 +141,7 @@ const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection
     READ_RATE_LIMITERS,
     USER_SEARCH_RATE_LIMITER,
     HANDSHAKE_RATE_LIMITER,
+    PRIVACY_RATE_LIMITER,
   ],
 })
 export class RateLimitModule {}

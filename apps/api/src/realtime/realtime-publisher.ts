@@ -3,27 +3,41 @@ import {
   conversationRoom,
   userRoom,
   type ClientToServerEvents,
+  type PresenceVisibility,
   type ServerToClientEvents,
 } from '@parley/protocol';
 import type { Server } from 'socket.io';
+import { RedisConnection } from '../redis/redis-connection.js';
 
 export interface SocketData {
   userId: string;
   sessionId: string;
   /** Epoch milliseconds at which the handshake's access token expires. */
   tokenExpiresAt: number;
+  /** The user's presence setting, kept current on every node when it changes. */
+  presence: PresenceVisibility;
+}
+
+/** Events between nodes (Socket.IO `serverSideEmit`). */
+export interface InterServerEvents {
+  'presence:visibility': (userId: string, visibility: PresenceVisibility) => void;
 }
 
 export type ChatServer = Server<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  InterServerEvents,
   SocketData
 >;
 
 type EventArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
 
 export const sessionRoom = (sessionId: string): string => `session:${sessionId}`;
+/**
+ * The room of a message request's receiving member: its messages reach them, but their presence
+ * and typing stay out of `conversation:{id}` until they accept.
+ */
+export const requestRoom = (conversationId: string): string => `request:${conversationId}`;
 
 /**
  * The one way services push to clients. Every push goes through a Socket.IO room, so the Redis
@@ -33,16 +47,35 @@ export const sessionRoom = (sessionId: string): string => `session:${sessionId}`
 export class RealtimePublisher {
   private server?: ChatServer;
 
+  constructor(private readonly redis: RedisConnection) {}
+
   attach(server: ChatServer): void {
     this.server = server;
+    server.on('presence:visibility', (userId, visibility) =>
+      this.setLocalPresenceVisibility(userId, visibility),
+    );
   }
 
+  /** To the conversation's members, the receiver of a pending message request included. */
   toConversation<E extends keyof ServerToClientEvents>(
     conversationId: string,
     event: E,
     ...args: EventArgs<E>
   ): void {
-    this.server?.to(conversationRoom(conversationId)).emit(event, ...args);
+    this.server
+      ?.to([conversationRoom(conversationId), requestRoom(conversationId)])
+      .emit(event, ...args);
+  }
+
+  /** One emit to every socket in any of `rooms`, except the socket `exceptSocketId`. */
+  toRooms<E extends keyof ServerToClientEvents>(
+    target: { rooms: string[]; exceptSocketId?: string },
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    if (!this.server || target.rooms.length === 0) return;
+    const rooms = this.server.to(target.rooms);
+    (target.exceptSocketId ? rooms.except(target.exceptSocketId) : rooms).emit(event, ...args);
   }
 
   /** Emits to every socket of `userId`, except the socket `exceptSocketId` when given. */
@@ -88,7 +121,36 @@ export class RealtimePublisher {
   }
 
   leaveConversation(userId: string, conversationId: string): void {
-    this.server?.in(userRoom(userId)).socketsLeave(conversationRoom(conversationId));
+    this.server
+      ?.in(userRoom(userId))
+      .socketsLeave([conversationRoom(conversationId), requestRoom(conversationId)]);
+  }
+
+  /** Moves all of the user's sockets into the room of a message request they received. */
+  joinRequest(userId: string, conversationId: string): void {
+    this.server?.in(userRoom(userId)).socketsJoin(requestRoom(conversationId));
+  }
+
+  /** An accepted request: the receiver's sockets move from the request room to the conversation's. */
+  acceptRequest(userId: string, conversationId: string): void {
+    if (!this.server) return;
+    this.server.in(userRoom(userId)).socketsJoin(conversationRoom(conversationId));
+    this.server.in(userRoom(userId)).socketsLeave(requestRoom(conversationId));
+  }
+
+  /** Records a changed presence setting on every socket of the user, on every node. */
+  setPresenceVisibility(userId: string, visibility: PresenceVisibility): void {
+    this.setLocalPresenceVisibility(userId, visibility);
+    // Without Redis this node is the only one (and the plain adapter only warns on this call).
+    if (this.redis.client) this.server?.serverSideEmit('presence:visibility', userId, visibility);
+  }
+
+  private setLocalPresenceVisibility(userId: string, visibility: PresenceVisibility): void {
+    const socketIds = this.server?.sockets.adapter.rooms.get(userRoom(userId)) ?? [];
+    for (const socketId of socketIds) {
+      const socket = this.server?.sockets.sockets.get(socketId);
+      if (socket) socket.data.presence = visibility;
+    }
   }
 
   /** Disconnects every socket of a session (after logout), on every node. */

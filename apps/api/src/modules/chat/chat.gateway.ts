@@ -34,24 +34,24 @@ import {
 import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import {
   RealtimePublisher,
+  requestRoom,
   sessionRoom,
   type ChatServer,
+  type InterServerEvents,
   type SocketData,
 } from '../../realtime/realtime-publisher.js';
 import { AccessTokenService } from '../auth/access-token.service.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesService } from '../messages/messages.service.js';
+import { PresenceAudience } from '../privacy/presence-audience.js';
 import { ChatRepository } from './chat.repository.js';
 import { PresenceService, type PresenceAnnouncement } from '../../realtime/presence.service.js';
 import { SocketQuota, TooManySocketsError } from '../../realtime/socket-quota.js';
 
-type ChatSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type AckReply = (response: Ack<object>) => void;
+/** Whose presence changes, with their setting at that moment. */
+type PresenceSubject = Pick<SocketData, 'userId' | 'presence'>;
 
 /** A socket that passed the handshake and counts in presence, until its `connection`. */
 interface AdmittedHandshake {
@@ -107,6 +107,7 @@ export class ChatGateway
     private readonly conversationsService: ConversationsService,
     private readonly messagesService: MessagesService,
     private readonly presenceService: PresenceService,
+    private readonly presenceAudience: PresenceAudience,
     private readonly publisher: RealtimePublisher,
     @Inject(TYPING_RATE_LIMITER) private readonly typingRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
@@ -141,7 +142,6 @@ export class ChatGateway
   }
 
   handleConnection(socket: ChatSocket): void {
-    const { userId } = socket.data;
     const handshake = this.admittedHandshakes.get(socket.id);
     this.admittedHandshakes.delete(socket.id);
     if (handshake) socket.conn.off('close', handshake.abandon);
@@ -149,11 +149,13 @@ export class ChatGateway
     this.expireWithToken(socket);
     // The client has seen `connect` now: only now may peers hear that the user is online, and
     // the socket hear who is online (some clients drop events that come before `connect`).
-    this.track(this.announcePresence(userId, conversationRoomsOf(socket), 'online', socket.id));
+    this.track(
+      this.announcePresence(socket.data, conversationRoomsOf(socket), 'online', socket.id),
+    );
     this.track(this.presenceService.sendSnapshot(socket.id, handshake?.peerIds ?? []));
     socket.on('disconnecting', () => {
       // Rooms are left right after this event: capture them now.
-      this.releasePresence(userId, conversationRoomsOf(socket));
+      this.releasePresence(socket.data, conversationRoomsOf(socket));
     });
   }
 
@@ -206,12 +208,18 @@ export class ChatGateway
     if (this.draining) throw new NodeDrainingError();
     const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
     if (!context.sessionActive) throw new UnauthorizedError('session ended');
-    socket.data = { userId: claims.sub, sessionId: claims.sid, tokenExpiresAt: claims.exp * 1000 };
+    socket.data = {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      tokenExpiresAt: claims.exp * 1000,
+      presence: context.presence,
+    };
     // In every room before the client sees `connect`: nothing sent after that is missed.
     socket.join([
       userRoom(claims.sub),
       sessionRoom(claims.sid),
       ...context.conversationIds.map(conversationRoom),
+      ...context.requestConversationIds.map(requestRoom),
     ]);
     return { peerIds: context.peerIds };
   }
@@ -225,15 +233,15 @@ export class ChatGateway
   private async registerPresence(socket: ChatSocket, peerIds: string[]): Promise<void> {
     // Gone already: Socket.IO drops the socket after the middleware, nothing to count.
     if (socket.conn.readyState !== 'open') return;
-    const { userId } = socket.data;
+    const subject = socket.data;
     const rooms = conversationRoomsOf(socket);
     const abandon = () => {
       this.admittedHandshakes.delete(socket.id);
-      this.releasePresence(userId, rooms);
+      this.releasePresence(subject, rooms);
     };
     socket.conn.once('close', abandon);
     this.admittedHandshakes.set(socket.id, { peerIds, abandon });
-    await this.presenceService.socketConnected(userId);
+    await this.presenceService.socketConnected(subject.userId);
     if (this.draining && this.admittedHandshakes.has(socket.id)) {
       socket.conn.off('close', abandon);
       abandon();
@@ -242,9 +250,11 @@ export class ChatGateway
   }
 
   /** Takes one socket out of presence; peers hear "offline" if it was the user's last one. */
-  private releasePresence(userId: string, rooms: string[]): void {
+  private releasePresence(subject: PresenceSubject, rooms: string[]): void {
     this.track(
-      this.presenceService.socketDisconnected(this.presenceAnnouncement(userId, rooms, 'offline')),
+      this.presenceAnnouncement(subject, rooms, 'offline').then((offline) =>
+        this.presenceService.socketDisconnected(offline),
+      ),
     );
   }
 
@@ -315,17 +325,24 @@ export class ChatGateway
     });
     on('conversation:join', joinConversationPayloadSchema, async (input) => {
       await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);
-      await this.conversationsService.requireMembership(input.conversationId, userId);
-      await socket.join(conversationRoom(input.conversationId));
+      const membership = await this.conversationsService.requireMembership(
+        input.conversationId,
+        userId,
+      );
+      await socket.join(
+        (membership.request ? requestRoom : conversationRoom)(input.conversationId),
+      );
       return {};
     });
     on('typing', typingPayloadSchema, async (input) => {
       const room = conversationRoom(input.conversationId);
+      // The opener of a message request does not see its receiver type until they accept.
+      if (socket.rooms.has(requestRoom(input.conversationId))) return {};
       // Room membership mirrors conversation membership, so no database round trip here.
       if (!socket.rooms.has(room)) throw new NotFoundError('conversation not found');
       await consumeOrRefuse(this.typingRateLimiter, userId);
       socket
-        .to(room)
+        .to([room, requestRoom(input.conversationId)])
         .emit('typing', { conversationId: input.conversationId, userId, isTyping: input.isTyping });
       return {};
     });
@@ -353,29 +370,37 @@ export class ChatGateway
    * nodes and drops those no longer true.
    */
   private async announcePresence(
-    userId: string,
+    subject: PresenceSubject,
     rooms: string[],
     status: PresenceEvent['status'],
     exceptSocketId?: string,
   ): Promise<void> {
-    if (rooms.length === 0) return;
-    await this.presenceService.announce(
-      this.presenceAnnouncement(userId, rooms, status, exceptSocketId),
-    );
+    const announcement = await this.presenceAnnouncement(subject, rooms, status, exceptSocketId);
+    if (announcement.rooms.length === 0) return;
+    await this.presenceService.announce(announcement);
   }
 
   /**
-   * Presence goes to the rooms of the user's conversations only, never to everyone.
-   * `lastSeenAt` is when this node saw the change.
+   * Presence goes to the rooms of the user's conversations only, never to everyone, and only to
+   * those the user's privacy setting lets see it. `lastSeenAt` is when this node saw the change.
+   * An audience that cannot be found is nobody: a socket must still leave presence.
    */
-  private presenceAnnouncement(
-    userId: string,
+  private async presenceAnnouncement(
+    subject: PresenceSubject,
     rooms: string[],
     status: PresenceEvent['status'],
     exceptSocketId?: string,
-  ): PresenceAnnouncement {
+  ): Promise<PresenceAnnouncement> {
+    const { userId, presence } = subject;
+    const lastSeenAt = new Date().toISOString();
     const except = exceptSocketId ? [exceptSocketId] : [];
-    return { userId, status, lastSeenAt: new Date().toISOString(), rooms, except };
+    const audienceRooms = await this.presenceAudience
+      .roomsOf({ userId, presence }, rooms)
+      .catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'presence audience not found');
+        return [];
+      });
+    return { userId, status, lastSeenAt, rooms: audienceRooms, except };
   }
 
   /** An announcement, from any node, to this node's sockets. */
@@ -396,12 +421,11 @@ export class ChatGateway
 
   /** Users taken offline without their rooms at hand: tell the peers in their conversations. */
   private async announceOffline(userIds: string[]): Promise<void> {
-    const conversationIdsByUser = await this.chatRepository.findConversationIdsOfUsers(userIds);
+    const subjects = await this.chatRepository.findPresenceSubjects(userIds);
     await Promise.all(
-      userIds.map((userId) => {
-        const rooms = (conversationIdsByUser.get(userId) ?? []).map(conversationRoom);
-        return this.announcePresence(userId, rooms, 'offline');
-      }),
+      subjects.map((subject) =>
+        this.announcePresence(subject, subject.conversationIds.map(conversationRoom), 'offline'),
+      ),
     );
   }
 

@@ -1,13 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { inArray, sql } from 'drizzle-orm';
+import type { PresenceVisibility } from '@parley/protocol';
+import { sql } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
-import { conversationMembers } from '../../database/schema.js';
+import { isContactOf } from '../privacy/privacy.repository.js';
 
 export interface SocketContext {
   /** False once the session was logged out (its refresh-token family revoked). */
   sessionActive: boolean;
+  /** The user's presence setting. */
+  presence: PresenceVisibility;
   conversationIds: string[];
-  /** Everyone who shares a conversation with the user: the audience of their presence. */
+  /** Message requests the user received and has not answered yet. */
+  requestConversationIds: string[];
+  /** The peers whose presence the user may see: those who share a conversation with them. */
   peerIds: string[];
 }
 
@@ -22,7 +27,9 @@ export class ChatRepository {
   async findSocketContext(userId: string, sessionId: string): Promise<SocketContext> {
     const [row] = await this.database.queryPrepared<{
       session_active: boolean;
+      presence: PresenceVisibility;
       conversation_ids: string[] | string;
+      request_conversation_ids: string[] | string;
       peer_ids: string[] | string;
     }>(
       'parley_socket_context',
@@ -32,36 +39,55 @@ export class ChatRepository {
           select 1 from refresh_tokens
           where family_id = ${sessionId} and user_id = ${userId} and revoked_at is null
         ) as session_active,
+        (select presence from users where id = ${userId}) as presence,
         coalesce((
-          select json_agg(conversation_id) from conversation_members where user_id = ${userId}
+          select json_agg(conversation_id) from conversation_members
+          where user_id = ${userId} and request_state is null
         ), '[]'::json) as conversation_ids,
+        coalesce((
+          select json_agg(conversation_id) from conversation_members
+          where user_id = ${userId} and request_state = 'pending'
+        ), '[]'::json) as request_conversation_ids,
         coalesce((
           select json_agg(distinct other.user_id)
           from conversation_members mine
           join conversation_members other on other.conversation_id = mine.conversation_id
+          join users peer on peer.id = other.user_id
           where mine.user_id = ${userId} and other.user_id <> ${userId}
+            and mine.request_state is null and other.request_state is null
+            and (peer.presence = 'everyone' or (peer.presence = 'contacts'
+              and ${isContactOf(sql`peer.id`, sql`${userId}::uuid`)}))
         ), '[]'::json) as peer_ids`,
     );
     return {
       sessionActive: row!.session_active,
+      // A deleted user's token: the session check refuses it anyway.
+      presence: row!.presence ?? 'everyone',
       conversationIds: parseJsonArray(row!.conversation_ids),
+      requestConversationIds: parseJsonArray(row!.request_conversation_ids),
       peerIds: parseJsonArray(row!.peer_ids),
     };
   }
 
-  /** The conversation ids of each of `userIds`. */
-  async findConversationIdsOfUsers(userIds: string[]): Promise<Map<string, string[]>> {
-    const rows = await this.database.db
-      .select({
-        userId: conversationMembers.userId,
-        conversationId: conversationMembers.conversationId,
-      })
-      .from(conversationMembers)
-      .where(inArray(conversationMembers.userId, userIds));
-    const byUser = new Map<string, string[]>();
-    for (const row of rows) {
-      byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.conversationId]);
-    }
-    return byUser;
+  /** The presence setting and the conversation ids (requests left out) of each of `userIds`. */
+  async findPresenceSubjects(
+    userIds: string[],
+  ): Promise<{ userId: string; presence: PresenceVisibility; conversationIds: string[] }[]> {
+    const rows = await this.database.query<{
+      id: string;
+      presence: PresenceVisibility;
+      conversation_ids: string[] | string;
+    }>(sql`
+      select u.id, u.presence, coalesce((
+          select json_agg(m.conversation_id) from conversation_members m
+          where m.user_id = u.id and m.request_state is null
+        ), '[]'::json) as conversation_ids
+      from users u
+      where u.id in (select value::uuid from json_array_elements_text(${JSON.stringify(userIds)}::json))`);
+    return rows.map((row) => ({
+      userId: row.id,
+      presence: row.presence,
+      conversationIds: parseJsonArray(row.conversation_ids),
+    }));
   }
 }

@@ -12,6 +12,7 @@ export interface ConversationViewRow {
   name: string | null;
   last_seq: number | string;
   last_read_seq: number | string;
+  request_state: 'pending' | 'declined' | null;
   created_at: Date | string;
   updated_at: Date | string;
   members: ConversationMember[] | string;
@@ -45,6 +46,7 @@ export function toConversation(row: ConversationViewRow): Conversation {
     lastReadSeq,
     createdAt: toIsoString(row.created_at),
     updatedAt: toIsoString(row.updated_at),
+    request: row.request_state === 'pending',
   };
 }
 
@@ -59,6 +61,11 @@ export function asSeenBy(conversation: Conversation, lastReadSeq: number): Conve
 
 /** The conversation without what differs per viewer: one payload for the whole room. */
 export function sharedView(conversation: Conversation): SharedConversation {
-  const { unreadCount: _unreadCount, lastReadSeq: _lastReadSeq, ...shared } = conversation;
+  const {
+    unreadCount: _unreadCount,
+    lastReadSeq: _lastReadSeq,
+    request: _request,
+    ...shared
+  } = conversation;
   return shared;
 }

@@ -9,6 +9,7 @@ import {
   Post,
   Query,
   Res,
+  UseGuards,
 } from '@nestjs/common';
 import {
   addMemberBodySchema,
@@ -23,6 +24,7 @@ import type { z } from 'zod';
 import { UuidParamPipe } from '../../common/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
+import { PrivacyRateLimitGuard } from '../privacy/privacy-rate-limit.guard.js';
 import { ConversationsService } from './conversations.service.js';
 
 const conversationIdPipe = new UuidParamPipe('conversation');
@@ -89,5 +91,27 @@ export class ConversationsController {
     @Param('userId', userIdPipe) userId: string,
   ): Promise<void> {
     return this.conversationsService.removeMember(id, auth.userId, userId);
+  }
+
+  /** Accepts a message request the caller received (contract section 9). */
+  @Post(':id/accept')
+  @HttpCode(200)
+  @UseGuards(PrivacyRateLimitGuard)
+  accept(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+  ): Promise<Conversation> {
+    return this.conversationsService.acceptRequest(id, auth.userId);
+  }
+
+  /** Hides a message request from the caller for good. */
+  @Post(':id/decline')
+  @HttpCode(204)
+  @UseGuards(PrivacyRateLimitGuard)
+  decline(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+  ): Promise<void> {
+    return this.conversationsService.declineRequest(id, auth.userId);
   }
 }

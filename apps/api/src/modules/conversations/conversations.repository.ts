@@ -1,14 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberRole } from '@parley/protocol';
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
-import { conversationMembers, conversations } from '../../database/schema.js';
+import { conversationMembers, conversations, users } from '../../database/schema.js';
 import type { ConversationViewRow } from './conversation-view.js';
 
 export interface Membership {
   role: MemberRole;
   type: 'direct' | 'group';
+  /** A message request the member received and has not answered. */
+  request: boolean;
 }
+
+/** A member's watermarks at the moment their message request was accepted. */
+export interface AcceptedRequest {
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+}
+
+// A declined request is hidden from its receiver for good: to them it does not exist.
+const visibleToViewer = sql`viewer.request_state is distinct from 'declined'`;
 
 export interface ConversationCursor {
   updatedAt: string;
@@ -21,12 +32,19 @@ export interface ConversationCursor {
  */
 const uuidArray = (ids: string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
-/** Columns of one conversation as the member `viewer` sees it (one statement, no N+1). */
+/**
+ * Columns of one conversation as the member `viewer` sees it (one statement, no N+1). The
+ * receiver of a message request shows no receipts to the others until they accept.
+ */
 const conversationViewColumns = sql`
   c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
+  viewer.request_state,
   (select json_agg(json_build_object(
             'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
-            'lastReadSeq', m.last_read_seq, 'lastDeliveredSeq', m.last_delivered_seq)
+            'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id
+              then m.last_read_seq else 0 end,
+            'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id
+              then m.last_delivered_seq else 0 end)
           order by m.joined_at, u.username)
      from conversation_members m join users u on u.id = m.user_id
     where m.conversation_id = c.id) as members,
@@ -41,18 +59,24 @@ const conversationViewColumns = sql`
 export class ConversationsRepository {
   constructor(private readonly database: DatabaseConnection) {}
 
+  /** The user's membership; none for a message request they declined. */
   async findMembership(conversationId: string, userId: string): Promise<Membership | undefined> {
     const [row] = await this.database.db
-      .select({ role: conversationMembers.role, type: conversations.type })
+      .select({
+        role: conversationMembers.role,
+        type: conversations.type,
+        requestState: conversationMembers.requestState,
+      })
       .from(conversationMembers)
       .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
       .where(
         and(
           eq(conversationMembers.conversationId, conversationId),
           eq(conversationMembers.userId, userId),
+          sql`${conversationMembers.requestState} is distinct from 'declined'`,
         ),
       );
-    return row;
+    return row && { role: row.role, type: row.type, request: row.requestState === 'pending' };
   }
 
   /** The ids among `userIds` that belong to existing users. */
@@ -66,12 +90,14 @@ export class ConversationsRepository {
 
   /**
    * Finds or creates the direct conversation of a pair. The unique `direct_key` makes two
-   * concurrent creations for the same pair meet in one conversation.
+   * concurrent creations for the same pair meet in one conversation. A new one is a message
+   * request for `otherUserId` when they take direct messages as requests: they cannot have sent
+   * in a direct conversation with `userId` before, so `userId` is no contact of theirs.
    */
   async findOrCreateDirect(
     userId: string,
     otherUserId: string,
-  ): Promise<{ id: string; created: boolean }> {
+  ): Promise<{ id: string; created: boolean; request: boolean }> {
     const directKey = [userId, otherUserId].sort().join(':');
     return this.database.db.transaction(async (tx) => {
       const [inserted] = await tx
@@ -80,18 +106,71 @@ export class ConversationsRepository {
         .onConflictDoNothing({ target: conversations.directKey })
         .returning({ id: conversations.id });
       if (inserted) {
+        const [receiver] = await tx
+          .select({ directMessages: users.directMessages })
+          .from(users)
+          .where(eq(users.id, otherUserId));
+        const request = receiver?.directMessages === 'requests';
         await tx.insert(conversationMembers).values([
           { conversationId: inserted.id, userId, role: 'member' },
-          { conversationId: inserted.id, userId: otherUserId, role: 'member' },
+          {
+            conversationId: inserted.id,
+            userId: otherUserId,
+            role: 'member',
+            requestState: request ? 'pending' : null,
+          },
         ]);
-        return { id: inserted.id, created: true };
+        return { id: inserted.id, created: true, request };
       }
       const [existing] = await tx
         .select({ id: conversations.id })
         .from(conversations)
         .where(eq(conversations.directKey, directKey));
-      return { id: existing!.id, created: false };
+      return { id: existing!.id, created: false, request: false };
     });
+  }
+
+  /**
+   * Ends the user's message request (pending, or declined when `includeDeclined`); answers their
+   * watermarks, or undefined when there was no such request.
+   */
+  async acceptRequest(
+    conversationId: string,
+    userId: string,
+    options: { includeDeclined: boolean },
+  ): Promise<AcceptedRequest | undefined> {
+    const states = options.includeDeclined ? ['pending', 'declined'] : ['pending'];
+    const [row] = await this.database.db
+      .update(conversationMembers)
+      .set({ requestState: null })
+      .where(
+        and(
+          eq(conversationMembers.conversationId, conversationId),
+          eq(conversationMembers.userId, userId),
+          inArray(conversationMembers.requestState, states as ('pending' | 'declined')[]),
+        ),
+      )
+      .returning({
+        lastReadSeq: conversationMembers.lastReadSeq,
+        lastDeliveredSeq: conversationMembers.lastDeliveredSeq,
+      });
+    return row;
+  }
+
+  /** Declines the user's pending message request; false when there was none. */
+  async declineRequest(conversationId: string, userId: string): Promise<boolean> {
+    const rows = await this.database.db
+      .update(conversationMembers)
+      .set({ requestState: 'declined' })
+      .where(
+        and(
+          eq(conversationMembers.conversationId, conversationId),
+          eq(conversationMembers.userId, userId),
+          eq(conversationMembers.requestState, 'pending'),
+        ),
+      )
+      .returning({ userId: conversationMembers.userId });
+    return rows.length === 1;
   }
 
   /** One statement, so a group never exists without its members. */
@@ -202,7 +281,8 @@ export class ConversationsRepository {
     viewerId: string,
   ): Promise<ConversationViewRow | undefined> {
     const [row] = await this.queryViews(
-      sql`viewer.user_id = ${viewerId} and viewer.conversation_id = ${conversationId}`,
+      sql`viewer.user_id = ${viewerId} and viewer.conversation_id = ${conversationId}
+        and ${visibleToViewer}`,
       1,
     );
     return row;
@@ -217,13 +297,19 @@ export class ConversationsRepository {
     return row;
   }
 
-  /** The viewer's conversations, newest activity first, keyset-paged by (updated_at, id). */
+  /**
+   * The viewer's conversations, newest activity first, keyset-paged by (updated_at, id):
+   * without the message requests they received, or (`requests`) only those.
+   */
   listViews(
     viewerId: string,
     limit: number,
-    before?: ConversationCursor,
+    options: { before?: ConversationCursor; requests: boolean },
   ): Promise<ConversationViewRow[]> {
-    let condition = sql`viewer.user_id = ${viewerId}`;
+    const { before } = options;
+    let condition = sql`viewer.user_id = ${viewerId} and ${
+      options.requests ? sql`viewer.request_state = 'pending'` : sql`viewer.request_state is null`
+    }`;
     if (before?.id) {
       condition = sql`${condition} and (c.updated_at, c.id) < (${before.updatedAt}::timestamptz, ${before.id}::uuid)`;
     } else if (before) {

@@ -22,9 +22,12 @@ import {
 import type { RateLimiter } from '../../rate-limit/token-bucket.js';
 import { PresenceService } from '../../realtime/presence.service.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { PresenceAudience } from '../privacy/presence-audience.js';
+import { PrivacyService } from '../privacy/privacy.service.js';
 import { asSeenBy, sharedView, toConversation } from './conversation-view.js';
 import {
   ConversationsRepository,
+  type AcceptedRequest,
   type ConversationCursor,
   type Membership,
 } from './conversations.repository.js';
@@ -65,6 +68,8 @@ export class ConversationsService {
     private readonly config: AppConfig,
     @Inject(CONVERSATION_CREATE_RATE_LIMITER) private readonly createRateLimiter: RateLimiter,
     @Inject(GROUP_CHANGE_RATE_LIMITER) private readonly groupChangeRateLimiter: RateLimiter,
+    private readonly presenceAudience: PresenceAudience,
+    private readonly privacyService: PrivacyService,
   ) {}
 
   /** The caller's membership; a non-member is told the conversation does not exist. */
@@ -76,13 +81,12 @@ export class ConversationsService {
 
   async list(
     viewerId: string,
-    query: { limit: number; before?: string },
+    query: { limit: number; before?: string; requests: boolean },
   ): Promise<ConversationPage> {
-    const rows = await this.conversationsRepository.listViews(
-      viewerId,
-      query.limit + 1,
-      parseCursor(query.before),
-    );
+    const rows = await this.conversationsRepository.listViews(viewerId, query.limit + 1, {
+      before: parseCursor(query.before),
+      requests: query.requests,
+    });
     const page = rows.slice(0, query.limit).map(toConversation);
     const last = page.at(-1);
     return {
@@ -107,13 +111,15 @@ export class ConversationsService {
         throw new ValidationError('memberId: a direct conversation needs another person');
       }
       await this.requireUsersExist([input.memberId]);
-      const { id, created } = await this.conversationsRepository.findOrCreateDirect(
+      const { id, created, request } = await this.conversationsRepository.findOrCreateDirect(
         creatorId,
         input.memberId,
       );
-      const conversation = await this.get(id, creatorId);
-      if (created) await this.announceNewConversation(conversation);
-      return { conversation, created };
+      if (request) await this.announceRequest(id, creatorId, input.memberId);
+      else if (created) await this.announceNewConversation(await this.get(id, creatorId));
+      // Opening a direct conversation with the one who requested it accepts their request.
+      else await this.acceptRequestOf(id, creatorId, { includeDeclined: true });
+      return { conversation: await this.get(id, creatorId), created };
     }
     const memberIds = [...new Set(input.memberIds)].filter((id) => id !== creatorId);
     if (memberIds.length + 1 > this.config.maxGroupMembers) {
@@ -122,6 +128,7 @@ export class ConversationsService {
       );
     }
     await this.requireUsersExist(memberIds);
+    await this.privacyService.requireMayAddToGroups(creatorId, memberIds);
     const id = await this.conversationsRepository.createGroup(creatorId, input.name, memberIds);
     const conversation = await this.get(id, creatorId);
     await this.announceNewConversation(conversation);
@@ -145,6 +152,7 @@ export class ConversationsService {
     await this.throttle(this.groupChangeRateLimiter, callerId);
     await this.requireGroupManager(conversationId, callerId);
     await this.requireUsersExist([input.userId]);
+    await this.privacyService.requireMayAddToGroups(callerId, [input.userId]);
     const outcome = await this.conversationsRepository.addMember(
       conversationId,
       input.userId,
@@ -197,6 +205,78 @@ export class ConversationsService {
     if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
   }
 
+  /** Accepts a message request the caller received; accepting anything else changes nothing. */
+  async acceptRequest(conversationId: string, callerId: string): Promise<Conversation> {
+    await this.requireMembership(conversationId, callerId);
+    await this.acceptRequestOf(conversationId, callerId, { includeDeclined: false });
+    return this.get(conversationId, callerId);
+  }
+
+  /** Hides a message request from the caller for good; its opener is not told. */
+  async declineRequest(conversationId: string, callerId: string): Promise<void> {
+    const membership = await this.requireMembership(conversationId, callerId);
+    if (!membership.request) throw new ConflictError('conversation is not a message request');
+    if (!(await this.conversationsRepository.declineRequest(conversationId, callerId))) {
+      throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    }
+    this.publisher.leaveConversation(callerId, conversationId);
+    this.publisher.toUser({ userId: callerId }, 'conversation:removed', { conversationId });
+  }
+
+  /**
+   * A message request became a conversation (its receiver accepted it or sent in it): the
+   * receiver joins the conversation's room, the opener gets the receipts held back, and the two
+   * learn each other's presence where their settings allow it.
+   */
+  async requestAccepted(
+    conversationId: string,
+    receiverId: string,
+    watermarks: AcceptedRequest,
+  ): Promise<void> {
+    this.publisher.acceptRequest(receiverId, conversationId);
+    if (watermarks.lastDeliveredSeq > 0) {
+      this.publisher.toConversation(conversationId, 'receipt:update', {
+        conversationId,
+        userId: receiverId,
+        deliveredSeq: watermarks.lastDeliveredSeq,
+        readSeq: watermarks.lastReadSeq,
+      });
+    }
+    const { members } = await this.get(conversationId, receiverId);
+    for (const { userId } of members) {
+      const row = await this.conversationsRepository.findView(conversationId, userId);
+      if (row) this.publisher.toUser({ userId }, 'conversation:updated', toConversation(row));
+    }
+    const memberIds = members.map((member) => member.userId);
+    await this.introduce(conversationId, memberIds, memberIds);
+  }
+
+  private async acceptRequestOf(
+    conversationId: string,
+    userId: string,
+    options: { includeDeclined: boolean },
+  ): Promise<void> {
+    const accepted = await this.conversationsRepository.acceptRequest(
+      conversationId,
+      userId,
+      options,
+    );
+    if (accepted) await this.requestAccepted(conversationId, userId, accepted);
+  }
+
+  /**
+   * A new message request: the opener joins the conversation's room, the receiver its request
+   * room, each sees the conversation as theirs, and neither learns the other's presence yet.
+   */
+  private async announceRequest(conversationId: string, openerId: string, receiverId: string) {
+    this.publisher.joinConversation([openerId], conversationId);
+    this.publisher.joinRequest(receiverId, conversationId);
+    for (const userId of [openerId, receiverId]) {
+      const row = await this.conversationsRepository.findView(conversationId, userId);
+      if (row) this.publisher.toUser({ userId }, 'conversation:updated', toConversation(row));
+    }
+  }
+
   private async requireGroupManager(conversationId: string, callerId: string): Promise<void> {
     const membership = await this.requireMembership(conversationId, callerId);
     if (membership.type !== 'group') throw new ForbiddenError('only groups can be changed');
@@ -244,19 +324,32 @@ export class ConversationsService {
   }
 
   /**
-   * Members who share a conversation see each other's presence. Each online newcomer is
-   * announced to the whole room, each other online member to the newcomers' rooms: one publish
-   * per online member, however many joined.
+   * Members who share a conversation see each other's presence, as far as their privacy
+   * settings allow. Each online newcomer is announced to the whole room, each other online
+   * member to the newcomers' rooms: one publish per online member, however many joined. Only a
+   * member with a non-default presence setting gets a computed audience, its contacts among
+   * the members (or nobody), so the work stays linear in the members.
    */
   private async introduce(conversationId: string, memberIds: string[], newcomerIds: string[]) {
     const newcomers = new Set(newcomerIds);
+    const everyone = new Set(memberIds);
     const lastSeenAt = new Date().toISOString();
-    const online = await this.presence.onlineAmong(memberIds);
+    const [online, rules] = await Promise.all([
+      this.presence.onlineAmong(memberIds),
+      this.presenceAudience.rulesAmong(memberIds),
+    ]);
     for (const [index, userId] of online.entries()) {
       if (index > 0 && index % INTRODUCTIONS_PER_TURN === 0) await nextTurn();
       const event = { userId, status: 'online' as const, lastSeenAt };
-      if (newcomers.has(userId)) this.publisher.toConversation(conversationId, 'presence', event);
-      else this.publisher.toUsers(newcomerIds, 'presence', event);
+      const isNewcomer = newcomers.has(userId);
+      if (!rules.isDefault(userId)) {
+        const viewers = rules.viewersAmong(userId, isNewcomer ? everyone : newcomers);
+        this.publisher.toUsers(viewers, 'presence', event);
+      } else if (isNewcomer) {
+        this.publisher.toConversation(conversationId, 'presence', event);
+      } else {
+        this.publisher.toUsers(newcomerIds, 'presence', event);
+      }
     }
   }
 }

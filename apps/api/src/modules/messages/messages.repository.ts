@@ -40,7 +40,15 @@ const fromRaw = (row: RawMessageRow): Message => ({
 });
 
 export type SendOutcome =
-  { kind: 'created' | 'duplicate'; message: Message } | { kind: 'not_member' };
+  | {
+      kind: 'created' | 'duplicate';
+      message: Message;
+      /** The sender's watermarks when the send accepted a message request they had received. */
+      acceptedRequest?: { lastReadSeq: number; lastDeliveredSeq: number };
+      /** The sender's first message here: in a direct conversation, the other became a contact. */
+      firstSend?: boolean;
+    }
+  | { kind: 'not_member' };
 
 export interface WatermarkChange {
   previousReadSeq: number;
@@ -48,6 +56,8 @@ export interface WatermarkChange {
   lastReadSeq: number;
   lastDeliveredSeq: number;
   lastSeq: number;
+  /** The member's message request is pending: their receipts stay with them. */
+  request: boolean;
 }
 
 export interface SyncRow {
@@ -64,7 +74,9 @@ export class MessagesRepository {
    * The whole send in one statement, one round trip: membership check, idempotency check,
    * next seq (the conversation row lock orders concurrent senders), insert, and the sender's
    * watermarks. A concurrent duplicate fails the statement on the (sender, clientMsgId)
-   * constraint, which rolls back its seq too: seq never gets a gap.
+   * constraint, which rolls back its seq too: seq never gets a gap. The watermark update also
+   * records that the sender has sent here and ends a message request they received: no extra
+   * write, the row is written anyway. A declined request is no membership.
    */
   async send(input: {
     id: string;
@@ -73,12 +85,15 @@ export class MessagesRepository {
     clientMsgId: string;
     content: string;
   }): Promise<SendOutcome> {
-    const rows = await this.database.queryPrepared<RawMessageRow & { created: boolean }>(
+    const rows = await this.database.queryPrepared<
+      RawMessageRow & { created: boolean; accepted_request: boolean; first_send: boolean }
+    >(
       'parley_send_message',
       sql`
       with membership as (
-        select 1 from conversation_members
+        select request_state, has_sent from conversation_members
         where conversation_id = ${input.conversationId} and user_id = ${input.senderId}
+          and request_state is distinct from 'declined'
       ), existing as (
         select * from messages
         where sender_id = ${input.senderId} and client_msg_id = ${input.clientMsgId}
@@ -97,18 +112,33 @@ export class MessagesRepository {
       ), sender_watermarks as (
         update conversation_members
         set last_read_seq = greatest(last_read_seq, inserted.seq),
-            last_delivered_seq = greatest(last_delivered_seq, inserted.seq)
+            last_delivered_seq = greatest(last_delivered_seq, inserted.seq),
+            has_sent = true, request_state = null
         from inserted
         where conversation_members.conversation_id = inserted.conversation_id
           and conversation_members.user_id = inserted.sender_id
       )
-      select true as created, inserted.* from inserted
+      select true as created,
+        coalesce((select request_state = 'pending' from membership), false) as accepted_request,
+        coalesce((select not has_sent from membership), false) as first_send,
+        inserted.*
+      from inserted
       union all
-      select false as created, existing.* from existing`,
+      select false as created, false as accepted_request, false as first_send, existing.*
+      from existing`,
     );
     const [row] = rows;
     if (!row) return { kind: 'not_member' };
-    return { kind: row.created ? 'created' : 'duplicate', message: fromRaw(row) };
+    const message = fromRaw(row);
+    return {
+      kind: row.created ? 'created' : 'duplicate',
+      message,
+      // The sender's watermarks moved to the new message, as the update above set them.
+      acceptedRequest: row.accepted_request
+        ? { lastReadSeq: message.seq, lastDeliveredSeq: message.seq }
+        : undefined,
+      firstSend: row.first_send,
+    };
   }
 
   async findByClientMsgId(senderId: string, clientMsgId: string): Promise<Message | undefined> {
@@ -157,13 +187,16 @@ export class MessagesRepository {
     userId: string,
     target: { readSeq: number; deliveredSeq: number },
   ): Promise<WatermarkChange | undefined> {
-    const [row] = await this.database.queryPrepared<Record<keyof WatermarkChange, number | string>>(
+    const [row] = await this.database.queryPrepared<
+      Record<Exclude<keyof WatermarkChange, 'request'>, number | string> & { request: boolean }
+    >(
       'parley_advance_watermarks',
       sql`
       with previous as (
-        select m.last_read_seq, m.last_delivered_seq, c.last_seq
+        select m.last_read_seq, m.last_delivered_seq, m.request_state, c.last_seq
         from conversation_members m join conversations c on c.id = m.conversation_id
         where m.conversation_id = ${conversationId} and m.user_id = ${userId}
+          and m.request_state is distinct from 'declined'
       ), advanced as (
         update conversation_members m
         set last_read_seq = greatest(m.last_read_seq, least(${target.readSeq}::bigint, previous.last_seq)),
@@ -178,7 +211,8 @@ export class MessagesRepository {
              previous.last_delivered_seq as "previousDeliveredSeq",
              advanced.last_read_seq as "lastReadSeq",
              advanced.last_delivered_seq as "lastDeliveredSeq",
-             previous.last_seq as "lastSeq"
+             previous.last_seq as "lastSeq",
+             previous.request_state = 'pending' as request
       from previous, advanced`,
     );
     if (!row) return undefined;
@@ -188,6 +222,7 @@ export class MessagesRepository {
       lastReadSeq: Number(row.lastReadSeq),
       lastDeliveredSeq: Number(row.lastDeliveredSeq),
       lastSeq: Number(row.lastSeq),
+      request: row.request === true,
     };
   }
 
@@ -211,7 +246,7 @@ export class MessagesRepository {
         from conversation_members m
         join conversations c on c.id = m.conversation_id
         left join cursors on cursors."conversationId" = c.id
-        where m.user_id = ${userId}
+        where m.user_id = ${userId} and m.request_state is distinct from 'declined'
       )
       select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
       from mine

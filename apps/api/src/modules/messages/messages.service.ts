@@ -11,6 +11,7 @@ import {
 import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
+import { PresenceAudience } from '../privacy/presence-audience.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
 
 const CONVERSATION_NOT_FOUND = 'conversation not found';
@@ -21,6 +22,7 @@ export class MessagesService {
     private readonly messagesRepository: MessagesRepository,
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
+    private readonly presenceAudience: PresenceAudience,
     @Inject(SEND_RATE_LIMITER) private readonly sendRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
   ) {}
@@ -39,6 +41,15 @@ export class MessagesService {
     if (outcome.kind === 'not_member') throw new NotFoundError(CONVERSATION_NOT_FOUND);
     if (outcome.kind === 'created') {
       this.publisher.toConversation(input.conversationId, 'message:new', outcome.message);
+    }
+    if (outcome.acceptedRequest) {
+      await this.conversationsService.requestAccepted(
+        input.conversationId,
+        senderId,
+        outcome.acceptedRequest,
+      );
+    } else if (outcome.firstSend) {
+      await this.presenceAudience.contactGained(senderId, input.conversationId);
     }
     return outcome.message;
   }
@@ -150,7 +161,8 @@ export class MessagesService {
     const moved =
       change.lastReadSeq !== change.previousReadSeq ||
       change.lastDeliveredSeq !== change.previousDeliveredSeq;
-    if (moved) {
+    // The opener of a message request gets no receipts from its receiver until they accept.
+    if (moved && !change.request) {
       this.publisher.toConversation(conversationId, 'receipt:update', {
         conversationId,
         userId,

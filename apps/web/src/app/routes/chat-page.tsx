@@ -4,7 +4,13 @@ import { ConnectionBanner } from '@/components/connection-banner';
 import { Avatar } from '@/components/ui/avatar';
 import { IconButton } from '@/components/ui/button';
 import { ErrorBoundary } from '@/components/ui/error-boundary';
-import { ChatBubblesIcon, ComposeIcon, GroupIcon, LogOutIcon } from '@/components/ui/icons';
+import {
+  ChatBubblesIcon,
+  ComposeIcon,
+  GroupIcon,
+  LogOutIcon,
+  SettingsIcon,
+} from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
 import { useAuthStore } from '@/features/auth/stores/auth-store';
 import { ChatWindow } from '@/features/chat/components/chat-window';
@@ -14,13 +20,15 @@ import { ConversationList } from '@/features/conversations/components/conversati
 import { GroupInfoDialog } from '@/features/conversations/components/group-info-dialog';
 import { NewConversationDialog } from '@/features/conversations/components/new-conversation-dialog';
 import { NewGroupDialog } from '@/features/conversations/components/new-group-dialog';
+import { RequestActions, RequestList } from '@/features/conversations/components/request-list';
 import { useConversationEvents } from '@/features/conversations/hooks/use-conversation-events';
 import { useConversation } from '@/features/conversations/hooks/use-conversations';
+import { SettingsDialog } from '@/features/privacy/components/settings-dialog';
 import { useHashRoute } from '@/hooks/use-hash-route';
 import { useSocketConnection, useSocketEvent } from '@/hooks/use-socket';
 import { cn } from '@/utils/cn';
 
-type OpenDialog = 'new-conversation' | 'new-group' | 'group-info' | null;
+type OpenDialog = 'new-conversation' | 'new-group' | 'group-info' | 'settings' | null;
 
 export interface ChatPageProps {
   ownUserId: string;
@@ -94,10 +102,16 @@ export function ChatPage({ ownUserId, onLogout }: ChatPageProps) {
             <IconButton label="New conversation" onClick={() => setDialog('new-conversation')}>
               <ComposeIcon />
             </IconButton>
+            <IconButton label="Settings" onClick={() => setDialog('settings')}>
+              <SettingsIcon />
+            </IconButton>
             <IconButton label="Log out" onClick={onLogout}>
               <LogOutIcon />
             </IconButton>
           </header>
+          <ErrorBoundary area="message requests">
+            <RequestList ownUserId={ownUserId} />
+          </ErrorBoundary>
           <ErrorBoundary area="the conversation list">
             <ConversationList
               ownUserId={ownUserId}
@@ -122,10 +136,18 @@ export function ChatPage({ ownUserId, onLogout }: ChatPageProps) {
                 onBack={goToList}
                 onMarkedRead={onMarkedRead}
                 headerActions={
-                  conversation.type === 'group' && (
-                    <IconButton label="Members" onClick={() => setDialog('group-info')}>
-                      <GroupIcon />
-                    </IconButton>
+                  conversation.request ? (
+                    <RequestActions
+                      conversation={conversation}
+                      ownUserId={ownUserId}
+                      className="w-52"
+                    />
+                  ) : (
+                    conversation.type === 'group' && (
+                      <IconButton label="Members" onClick={() => setDialog('group-info')}>
+                        <GroupIcon />
+                      </IconButton>
+                    )
                   )
                 }
               />
@@ -146,6 +168,7 @@ export function ChatPage({ ownUserId, onLogout }: ChatPageProps) {
         />
       )}
       {dialog === 'new-group' && <NewGroupDialog onClose={closeDialog} onCreated={onOpened} />}
+      {dialog === 'settings' && <SettingsDialog onClose={closeDialog} />}
       {dialog === 'group-info' && conversation?.type === 'group' && (
         <GroupInfoDialog
           conversation={conversation}

@@ -147,3 +147,19 @@ describe('applyConversationUpdate', () => {
     expect(conversationsCache.get().byId.c3).toBeUndefined();
   });
 });
+
+describe('mergeConversation and message requests', () => {
+  it('keeps the request flag when an update sent to the whole room leaves it out', () => {
+    const { request: _left, ...roomUpdate } = conversation({ name: 'renamed' });
+    const sut = mergeConversation(conversation({ request: true }), roomUpdate);
+    expect(sut).toMatchObject({ request: true, name: 'renamed' });
+  });
+
+  it('takes the flag of an update that carries it: an accepted request is no longer one', () => {
+    const sut = mergeConversation(
+      conversation({ request: true }),
+      conversation({ request: false }),
+    );
+    expect(sut.request).toBe(false);
+  });
+});

@@ -8,6 +8,8 @@ export interface ConversationsState {
   nextCursor: string | null | undefined;
   loading: boolean;
   error: string | null;
+  /** Whether the message requests the user received were loaded (they are listed apart). */
+  requestsLoaded: boolean;
 }
 
 const initialState: ConversationsState = {
@@ -15,6 +17,7 @@ const initialState: ConversationsState = {
   nextCursor: undefined,
   loading: false,
   error: null,
+  requestsLoaded: false,
 };
 
 /**
@@ -49,6 +52,8 @@ export function mergeConversation(
       : existing.lastMessage;
   return withUnread({
     ...incoming,
+    // An update sent to a whole room leaves out the per-viewer flag: keep ours.
+    request: incoming.request ?? existing.request,
     lastMessage,
     lastSeq: Math.max(existing.lastSeq, incoming.lastSeq),
     lastReadSeq: Math.max(existing.lastReadSeq, incoming.lastReadSeq),

@@ -67,6 +67,24 @@ export function fetchConversation(
   return request;
 }
 
+/** Loads the message requests the user received (listed apart from the conversations). */
+export async function loadRequests(client: ParleyClient): Promise<void> {
+  const page = await client.http.listConversations({ limit: PAGE_SIZE, requests: true });
+  upsertConversations(page.conversations);
+  conversationsCache.update((state) => ({ ...state, requestsLoaded: true }));
+}
+
+/** Accepts a message request: it becomes an ordinary conversation. */
+export async function acceptRequest(client: ParleyClient, conversationId: string): Promise<void> {
+  upsertConversations([await client.http.acceptRequest(conversationId)]);
+}
+
+/** Declines a message request: it disappears for good; its sender is not told. */
+export async function declineRequest(client: ParleyClient, conversationId: string): Promise<void> {
+  await client.http.declineRequest(conversationId);
+  removeConversation(conversationId);
+}
+
 /** Opens the direct chat with a person: the existing one, or a new one. */
 export async function startDirectChat(client: ParleyClient, userId: string): Promise<Conversation> {
   const conversation = await client.http.createConversation({ type: 'direct', memberId: userId });

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Conversation } from '@parley/protocol';
 import { useParleyClient } from '@/lib/parley-client';
 import { useExternalStore } from '@/lib/external-store';
-import { fetchConversation, loadMoreConversations } from '../api/conversations';
+import { fetchConversation, loadMoreConversations, loadRequests } from '../api/conversations';
 import { conversationsCache, sortByActivity } from '../api/conversations-cache';
 
 /** The loaded conversations, newest activity first, and the means to load more. */
@@ -12,7 +12,10 @@ export function useConversationList() {
   const nextCursor = useExternalStore(conversationsCache, (state) => state.nextCursor);
   const loading = useExternalStore(conversationsCache, (state) => state.loading);
   const error = useExternalStore(conversationsCache, (state) => state.error);
-  const conversations = useMemo(() => sortByActivity(Object.values(byId)), [byId]);
+  const conversations = useMemo(
+    () => sortByActivity(Object.values(byId).filter((conversation) => !conversation.request)),
+    [byId],
+  );
 
   useEffect(() => {
     if (conversationsCache.get().nextCursor === undefined) void loadMoreConversations(client);
@@ -29,6 +32,21 @@ export function useConversationList() {
     hasMore: nextCursor !== null,
     loadMore,
   };
+}
+
+/** The message requests the user received, newest first (loaded once, then kept by events). */
+export function useRequestList(): Conversation[] {
+  const client = useParleyClient();
+  const byId = useExternalStore(conversationsCache, (state) => state.byId);
+
+  useEffect(() => {
+    if (!conversationsCache.get().requestsLoaded) loadRequests(client).catch(() => undefined);
+  }, [client]);
+
+  return useMemo(
+    () => sortByActivity(Object.values(byId).filter((conversation) => conversation.request)),
+    [byId],
+  );
 }
 
 /**

@@ -1,0 +1,27 @@
+import { Body, Controller, Get, Patch, UseGuards } from '@nestjs/common';
+import { privacySettingsPatchSchema, type PrivacySettings } from '@parley/protocol';
+import type { z } from 'zod';
+import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
+import { PrivacyRateLimitGuard } from './privacy-rate-limit.guard.js';
+import { PrivacyService } from './privacy.service.js';
+
+@Controller('users/me/privacy')
+@UseGuards(PrivacyRateLimitGuard)
+export class PrivacyController {
+  constructor(private readonly privacyService: PrivacyService) {}
+
+  @Get()
+  get(@CurrentAuth() auth: AuthContext): Promise<PrivacySettings> {
+    return this.privacyService.get(auth.userId);
+  }
+
+  @Patch()
+  update(
+    @CurrentAuth() auth: AuthContext,
+    @Body(new ZodValidationPipe(privacySettingsPatchSchema))
+    body: z.output<typeof privacySettingsPatchSchema>,
+  ): Promise<PrivacySettings> {
+    return this.privacyService.update(auth.userId, body);
+  }
+}
