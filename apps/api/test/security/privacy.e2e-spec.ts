@@ -415,7 +415,7 @@ describe('directMessages: "requests"', () => {
       'conversation:updated',
       (event) => event.id === conversation.id,
     );
-    expect(update.request).toBe(true);
+    expect((update as Conversation).request).toBe(true);
   });
 
   it('while a request, the opener gets no presence, typing or receipts of the receiver', async () => {
@@ -619,9 +619,12 @@ describe.skipIf(!inject('databaseUrl'))('presence settings across nodes', () => 
     }
     const [node1, node2] = nodes as [ApiNode, ApiNode];
     const http1 = httpClient(node1.baseUrl);
-    const [user, contact, groupPeer, control] = await Promise.all(
-      Array.from({ length: 4 }, () => registerUser(http1)),
-    );
+    const [user, contact, groupPeer, control] = await Promise.all([
+      registerUser(http1),
+      registerUser(http1),
+      registerUser(http1),
+      registerUser(http1),
+    ]);
     const direct = await createDirect(http1, contact, user);
     const writer = await connect(node1.baseUrl, user.accessToken);
     await sendMessage(writer.socket, direct.id, 'hello');

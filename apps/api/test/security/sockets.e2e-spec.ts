@@ -69,7 +69,7 @@ describe(`L1: MAX_SOCKETS_PER_USER=${CAP}`, () => {
     http = httpClient(sut.baseUrl);
     if (twoNodes) {
       nodes = await Promise.all(
-        [1, 2].map(() => startTestApp({ ...environment, REDIS_URL: redisUrl })),
+        [1, 2].map(() => startTestApp({ ...environment, REDIS_URL: redisUrl! })),
       );
     }
   });
