@@ -47,7 +47,7 @@ suite(
       expect(policy).toContain("script-src 'self'");
       expect(policy).toContain("frame-ancestors 'none'");
 
-      await page.getByLabel('Username').fill('dana');
+      await page.getByLabel('Username').fill('selma');
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Create account' }).click();
       await shown(conversations(page));

@@ -57,7 +57,7 @@ export interface TypingEvent {
 export interface PresenceEvent {
   userId: string;
   status: 'online' | 'offline';
-  lastSeenAt: string | null;
+  lastSeenAt: string;
 }
 
 type AckCallback<T extends object = object> = (response: Ack<T>) => void;

@@ -104,12 +104,13 @@ export class PresenceAudience {
     const seenAfter = new Set(after);
     const lost = before.filter((viewerId) => !seenAfter.has(viewerId));
     const gained = after.filter((viewerId) => !seenBefore.has(viewerId));
-    // No last-seen time for those who lost sight: it would tell them when the user hid.
-    this.publisher.toRooms({ rooms: lost.map(userRoom) }, 'presence', {
-      userId,
-      status: 'offline',
-      lastSeenAt: null,
-    });
+    // Those who lost sight see the user go offline now, as if they had left: a v1 client
+    // reads `lastSeenAt` as a time, and the moment is no secret to someone watching live.
+    this.publisher.toRooms(
+      { rooms: lost.map(userRoom) },
+      'presence',
+      presenceEvent(userId, 'offline'),
+    );
     this.publisher.toRooms(
       { rooms: gained.map(userRoom) },
       'presence',
