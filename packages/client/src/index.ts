@@ -7,6 +7,7 @@ export type {
   MessageHistoryQuery,
   ParleyHttpClientOptions,
 } from './http-client.js';
+export { isSessionRejected } from './session.js';
 export { ParleySocketError } from './socket-error.js';
 export type { ParleySocketErrorCode } from './socket-error.js';
 export type { OutboxEntry } from './outbox.js';

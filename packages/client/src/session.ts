@@ -183,8 +183,8 @@ export class ParleySession {
   }
 }
 
-/** A 4xx other than 408/429: the refresh token will never work again. */
-function isSessionRejected(error: unknown): boolean {
+/** A 4xx other than 408/429: the refresh token (or session cookie) will never work again. */
+export function isSessionRejected(error: unknown): boolean {
   return (
     error instanceof ParleyApiError &&
     error.status >= 400 &&

@@ -1,4 +1,4 @@
-import { ParleyApiError, type ParleyClient } from '@parley/client';
+import { isSessionRejected, type ParleyClient } from '@parley/client';
 import { hasLegacyTokens, moveLegacyTokensToCookie } from '@/lib/legacy-tokens';
 import { readSessionHint, storeSessionHint } from '@/lib/session-hint';
 import { useAuthStore } from '../stores/auth-store';
@@ -27,7 +27,7 @@ export async function restoreSession(client: ParleyClient, baseUrl: string): Pro
       auth.signedIn(userId, null);
       return;
     } catch (error) {
-      if (isRefused(error)) {
+      if (isSessionRejected(error)) {
         storeSessionHint(null);
         auth.signedOut('Your session has ended. Please log in again.');
         return;
@@ -36,15 +36,4 @@ export async function restoreSession(client: ParleyClient, baseUrl: string): Pro
     const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)];
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-/** The SDK's rule: a 4xx other than 408/429 means the cookie will never work again. */
-function isRefused(error: unknown): boolean {
-  return (
-    error instanceof ParleyApiError &&
-    error.status >= 400 &&
-    error.status < 500 &&
-    error.status !== 408 &&
-    error.status !== 429
-  );
 }
