@@ -55,6 +55,21 @@ describe('PresenceService without Redis', () => {
     expect(delivered).toEqual(['ann offline']);
   });
 
+  it('introduces a user to a new audience only while they hold a socket', async () => {
+    const { sut, delivered } = singleNode();
+    await sut.socketConnected('ann');
+    await sut.socketConnected('bob');
+    await sut.socketDisconnected(announcement('bob', 'offline'));
+    await sut.introduce([
+      { userId: 'ann', rooms: ['user:cid'] },
+      { userId: 'ann', rooms: [] },
+      { userId: 'bob', rooms: ['user:cid'] },
+    ]);
+    // An introduction is for a new audience: the user's own "online" still goes out once.
+    await sut.announce(announcement('ann', 'online'));
+    expect(delivered).toEqual(['bob offline', 'ann online', 'ann online']);
+  });
+
   it('gives a new socket the peers who hold a socket, registered or connected', async () => {
     const { sut, snapshots } = singleNode();
     await sut.socketConnected('ann');

@@ -50,6 +50,14 @@ else
   redis.call('DEL', KEYS[2])
 end
 redis.call('PUBLISH', ARGV[2], ARGV[3])`;
+// KEYS: the user's node set; ARGV: channel, "online" message. Introduces an online user to a new
+// audience (people who just started sharing a conversation with them, or who may now see them):
+// checked and published in one step, so their "offline" on the channel comes before it (and it
+// is dropped) or after it, never a stale "online" after the "offline". Leaves the "announced
+// online" marker alone: the audience is new, the user's other peers were told already.
+const INTRODUCE = `
+if redis.call('SCARD', KEYS[1]) == 0 then return 0 end
+return redis.call('PUBLISH', ARGV[1], ARGV[2])`;
 // KEYS: the node sets of the peers; ARGV: this node's snapshot channel, the socket id, then the
 // peer ids in the order of KEYS. Publishes the online peers on the channel this node reads the
 // announcements from, so the snapshot sits in order among them; returns them instead when no
@@ -91,6 +99,10 @@ type PresenceRedis = Redis & {
   presenceSnapshot(keyCount: number, ...keysThenArgs: string[]): Promise<string[]>;
 };
 
+type PresencePipeline = ReturnType<Redis['pipeline']> & {
+  introducePresence(userNodes: string, channel: string, message: string): PresencePipeline;
+};
+
 /** A presence change for the sockets in `rooms`, minus those in `except`. */
 export interface PresenceAnnouncement {
   userId: string;
@@ -98,6 +110,12 @@ export interface PresenceAnnouncement {
   lastSeenAt: string;
   rooms: string[];
   except: string[];
+}
+
+/** "Online" for a new audience: the sockets in `rooms`. */
+export interface PresenceIntroduction {
+  userId: string;
+  rooms: string[];
 }
 
 /** How this node hands presence to its own sockets. */
@@ -137,6 +155,7 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
     this.redis?.defineCommand('addSocketOwner', { numberOfKeys: 2, lua: ADD_SOCKET_OWNER });
     this.redis?.defineCommand('removeSocketOwner', { numberOfKeys: 3, lua: REMOVE_SOCKET_OWNER });
     this.redis?.defineCommand('announcePresence', { numberOfKeys: 2, lua: ANNOUNCE });
+    this.redis?.defineCommand('introducePresence', { numberOfKeys: 1, lua: INTRODUCE });
     this.redis?.defineCommand('presenceSnapshot', { lua: SNAPSHOT });
   }
 
@@ -237,6 +256,40 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
       }
     }
     this.announceLocally(announcement);
+  }
+
+  /**
+   * Tells each new audience that its user is online, if the user still is when it goes out:
+   * through the ordered channel, like `announce`, so it cannot land after the user's "offline".
+   * The callers have applied the privacy settings to the rooms already. One pipelined script
+   * per introduction.
+   */
+  async introduce(introductions: PresenceIntroduction[]): Promise<void> {
+    const lastSeenAt = new Date().toISOString();
+    const announcements: PresenceAnnouncement[] = introductions
+      .filter(({ rooms }) => rooms.length > 0)
+      .map(({ userId, rooms }) => ({ userId, status: 'online', lastSeenAt, rooms, except: [] }));
+    if (announcements.length === 0) return;
+    let notPublished = announcements;
+    if (this.isRedisReady()) {
+      try {
+        const pipeline = this.redis!.pipeline() as PresencePipeline;
+        for (const announcement of announcements) {
+          pipeline.introducePresence(
+            userNodesKey(announcement.userId),
+            ANNOUNCEMENTS_CHANNEL,
+            JSON.stringify(announcement),
+          );
+        }
+        const results = (await pipeline.exec()) ?? [];
+        notPublished = announcements.filter((_announcement, index) => results[index]?.[0]);
+      } catch (error) {
+        this.logger.debug({ err: error }, 'presence introductions through redis failed');
+      }
+    }
+    for (const announcement of notPublished) {
+      if (this.socketCounts.has(announcement.userId)) this.delivery.announcement(announcement);
+    }
   }
 
   /**

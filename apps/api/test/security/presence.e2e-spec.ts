@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { ApiNode, freePort, PrivateRedis, waitFor } from '../support/cluster.js';
 import {
   createDirect,
+  createGroup,
   registerUser,
   type ChatSocket,
   type Session,
@@ -20,6 +21,10 @@ const databaseUrl = inject('databaseUrl');
 const REDIS_DELAY_MS = 15;
 const SWITCHES = 30;
 const RANDOM_STEPS = 30;
+// Group adds while the user's last socket closes: the close comes this much later each round,
+// sweeping the add's whole run on the slow node.
+const INTRODUCTION_ROUNDS = 30;
+const CLOSE_DELAY_STEP_MS = 5;
 
 /** One socket of the user, as the test sees it: connected from `connect` until we call close. */
 interface TrackedSocket {
@@ -161,7 +166,11 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
     redis = new PrivateRedis(await freePort());
     await redis.start();
     proxy = await LatencyProxy.start({ host: '127.0.0.1', port: redis.port }, REDIS_DELAY_MS);
-    const environment = { DATABASE_URL: databaseUrl, AUTH_RATE_PER_MIN: '100000' };
+    const environment = {
+      DATABASE_URL: databaseUrl,
+      AUTH_RATE_PER_MIN: '100000',
+      GROUP_CHANGE_RATE_PER_MIN: '100000',
+    };
     [fast, slow] = await Promise.all([
       ApiNode.start({ ...environment, REDIS_URL: redis.url }),
       ApiNode.start({ ...environment, REDIS_URL: `redis://127.0.0.1:${proxy.port}` }),
@@ -284,6 +293,44 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
         expect(view.offlineWhileConnected(truth), failure('offline while connected')).toEqual([]);
       }
     });
+  });
+
+  it('never leaves a peer showing a user online after an introduction raced their last close', async () => {
+    const [owner, user] = await Promise.all([registerUser(http), registerUser(http)]);
+    const group = await createGroup(http, owner, []);
+    const view = new PresenceView(new GroundTruth(owner).open(fast).socket, user.user.id);
+    await waitFor(async () => view.socket.connected, 5_000, 'the observer');
+    const slowHttp = httpClient(slow.baseUrl);
+    const truth = new GroundTruth(user);
+    const shownAfterRound: string[] = [];
+    let introduced = 0;
+
+    for (let round = 0; round < INTRODUCTION_ROUNDS; round++) {
+      const socket = await truth.connect(fast);
+      const heardBefore = view.events.length;
+      // The add runs on the slow node: its online check and its "online" are two trips to Redis.
+      const added = slowHttp.post(
+        `/conversations/${group.id}/members`,
+        { userId: user.user.id },
+        owner.accessToken,
+      );
+      await sleep(round * CLOSE_DELAY_STEP_MS);
+      truth.close(socket);
+      expect([200, 201]).toContain((await added).status);
+      await sleep(250);
+      if (view.events.slice(heardBefore).some((event) => event.status === 'online')) introduced++;
+      shownAfterRound.push(view.shown);
+      const removed = await http.request(
+        'DELETE',
+        `/conversations/${group.id}/members/${user.user.id}`,
+        { token: owner.accessToken },
+      );
+      expect(removed.status).toBe(204);
+    }
+
+    // The introduction itself works: a user still online when it goes out is announced.
+    expect(introduced).toBeGreaterThan(0);
+    expect(shownAfterRound).toEqual(shownAfterRound.map(() => 'offline'));
   });
 
   it('takes a user offline once Redis is back if they left a node that could not reach it', async () => {

@@ -1,11 +1,13 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  AddMemberBody,
-  Conversation,
-  ConversationPage,
-  CreateConversationBody,
-  MemberRole,
+import {
+  conversationRoom,
+  userRoom,
+  type AddMemberBody,
+  type Conversation,
+  type ConversationPage,
+  type CreateConversationBody,
+  type MemberRole,
 } from '@parley/protocol';
 import {
   ConflictError,
@@ -20,7 +22,7 @@ import {
   GROUP_CHANGE_RATE_LIMITER,
 } from '../../rate-limit/rate-limit.module.js';
 import type { RateLimiter } from '../../rate-limit/token-bucket.js';
-import { PresenceService } from '../../realtime/presence.service.js';
+import { PresenceService, type PresenceIntroduction } from '../../realtime/presence.service.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { PrivacyService } from '../privacy/privacy.service.js';
@@ -34,8 +36,8 @@ import {
 
 const CONVERSATION_NOT_FOUND = 'conversation not found';
 const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
-// Introductions in a big group are many small publishes: other work gets the event loop
-// between batches, so the change never stalls the node for long.
+// Introductions in a big group are many to build: other work gets the event loop between
+// batches, so the change never stalls the node for long.
 const INTRODUCTIONS_PER_TURN = 16;
 
 export type CreateConversationInput =
@@ -326,30 +328,33 @@ export class ConversationsService {
   /**
    * Members who share a conversation see each other's presence, as far as their privacy
    * settings allow. Each online newcomer is announced to the whole room, each other online
-   * member to the newcomers' rooms: one publish per online member, however many joined. Only a
-   * member with a non-default presence setting gets a computed audience, its contacts among
-   * the members (or nobody), so the work stays linear in the members.
+   * member to the newcomers' rooms: one introduction per online member, however many joined.
+   * Only a member with a non-default presence setting gets a computed audience, its contacts
+   * among the members (or nobody), so the work stays linear in the members. The introductions
+   * take the ordered presence path, so one whose subject went offline meanwhile is dropped.
    */
   private async introduce(conversationId: string, memberIds: string[], newcomerIds: string[]) {
     const newcomers = new Set(newcomerIds);
     const everyone = new Set(memberIds);
-    const lastSeenAt = new Date().toISOString();
+    const newcomerRooms = newcomerIds.map(userRoom);
     const [online, rules] = await Promise.all([
       this.presence.onlineAmong(memberIds),
       this.presenceAudience.rulesAmong(memberIds),
     ]);
+    const introductions: PresenceIntroduction[] = [];
     for (const [index, userId] of online.entries()) {
       if (index > 0 && index % INTRODUCTIONS_PER_TURN === 0) await nextTurn();
-      const event = { userId, status: 'online' as const, lastSeenAt };
       const isNewcomer = newcomers.has(userId);
+      let rooms: string[];
       if (!rules.isDefault(userId)) {
-        const viewers = rules.viewersAmong(userId, isNewcomer ? everyone : newcomers);
-        this.publisher.toUsers(viewers, 'presence', event);
+        rooms = rules.viewersAmong(userId, isNewcomer ? everyone : newcomers).map(userRoom);
       } else if (isNewcomer) {
-        this.publisher.toConversation(conversationId, 'presence', event);
+        rooms = [conversationRoom(conversationId)];
       } else {
-        this.publisher.toUsers(newcomerIds, 'presence', event);
+        rooms = newcomerRooms;
       }
+      introductions.push({ userId, rooms });
     }
+    await this.presence.introduce(introductions);
   }
 }

@@ -64,18 +64,13 @@ export class PresenceAudience {
 
   /**
    * The sender's first message in a direct conversation made the other member their contact:
-   * under `contacts` that one may now see them, and hears at once that they are online.
+   * under `contacts` that one may now see them, and hears at once that they are online (unless
+   * they no longer are by the time it goes out).
    */
   async contactGained(senderId: string, conversationId: string): Promise<void> {
     const viewerIds = await this.privacyRepository.findNewContactViewers(senderId, conversationId);
     if (viewerIds.length === 0) return;
-    const [online] = await this.presenceService.onlineAmong([senderId]);
-    if (!online) return;
-    this.publisher.toRooms(
-      { rooms: viewerIds.map(userRoom) },
-      'presence',
-      presenceEvent(senderId, 'online'),
-    );
+    await this.presenceService.introduce([{ userId: senderId, rooms: viewerIds.map(userRoom) }]);
   }
 
   /** The presence rules among `userIds`: one query, whatever their settings. */
@@ -111,11 +106,8 @@ export class PresenceAudience {
       'presence',
       presenceEvent(userId, 'offline'),
     );
-    this.publisher.toRooms(
-      { rooms: gained.map(userRoom) },
-      'presence',
-      presenceEvent(userId, 'online'),
-    );
+    // Through the ordered path: it cannot land after the user's "offline".
+    await this.presenceService.introduce([{ userId, rooms: gained.map(userRoom) }]);
   }
 }
 
