@@ -40,108 +40,72 @@ const TYPING_PER_SEC = 4;
 const PRIVACY_BURST = 30;
 const PRIVACY_PER_SEC = 1;
 
-/** Shared through Redis when there is one, so limits hold across nodes; per node otherwise. */
-function tokenBucket(
-  name: string,
-  options: { capacity: number; refillPerSec: number },
-  redis: RedisConnection,
-): RateLimiter {
-  const local = new MemoryTokenBucket(options);
-  return redis.client ? new RedisTokenBucket(redis.client, name, options, local) : local;
+interface BucketSize {
+  capacity: number;
+  refillPerSec: number;
 }
 
 /** A bucket of `perMinute` tokens, refilled evenly over the minute. */
-const perMinuteBucket = (name: string, perMinute: number, redis: RedisConnection) =>
-  tokenBucket(name, { capacity: perMinute, refillPerSec: perMinute / 60 }, redis);
+const perMinute = (tokens: number): BucketSize => ({ capacity: tokens, refillPerSec: tokens / 60 });
+
+/** Every single bucket: its injection token, its name in Redis, and its size. */
+const BUCKETS: [token: symbol, name: string, size: (config: AppConfig) => BucketSize][] = [
+  [
+    SEND_RATE_LIMITER,
+    'send',
+    (config) => ({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec }),
+  ],
+  [TYPING_RATE_LIMITER, 'typing', () => ({ capacity: TYPING_BURST, refillPerSec: TYPING_PER_SEC })],
+  [AUTH_RATE_LIMITER, 'auth', (config) => perMinute(config.authRatePerMin)],
+  [
+    CONVERSATION_CREATE_RATE_LIMITER,
+    'conversation-create',
+    (config) => perMinute(config.conversationCreateRatePerMin),
+  ],
+  [GROUP_CHANGE_RATE_LIMITER, 'group-change', (config) => perMinute(config.groupChangeRatePerMin)],
+  [USER_SEARCH_RATE_LIMITER, 'user-search', (config) => perMinute(config.userSearchRatePerMin)],
+  [
+    HANDSHAKE_RATE_LIMITER,
+    'handshake',
+    (config) => ({ capacity: config.handshakeRateBurst, refillPerSec: config.handshakeRatePerSec }),
+  ],
+  [
+    PRIVACY_RATE_LIMITER,
+    'privacy',
+    () => ({ capacity: PRIVACY_BURST, refillPerSec: PRIVACY_PER_SEC }),
+  ],
+];
+
+/** Shared through Redis when there is one, so limits hold across nodes; per node otherwise. */
+function tokenBucket(name: string, size: BucketSize, redis: RedisConnection): RateLimiter {
+  const local = new MemoryTokenBucket(size);
+  return redis.client ? new RedisTokenBucket(redis.client, name, size, local) : local;
+}
 
 @Global()
 @Module({
   providers: [
-    {
-      provide: SEND_RATE_LIMITER,
+    ...BUCKETS.map(([token, name, size]) => ({
+      provide: token,
       inject: [AppConfig, RedisConnection],
       useFactory: (config: AppConfig, redis: RedisConnection) =>
-        tokenBucket(
-          'send',
-          { capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec },
-          redis,
-        ),
-    },
-    {
-      provide: TYPING_RATE_LIMITER,
-      inject: [RedisConnection],
-      useFactory: (redis: RedisConnection) =>
-        tokenBucket('typing', { capacity: TYPING_BURST, refillPerSec: TYPING_PER_SEC }, redis),
-    },
-    {
-      provide: AUTH_RATE_LIMITER,
-      inject: [AppConfig, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) =>
-        tokenBucket(
-          'auth',
-          { capacity: config.authRatePerMin, refillPerSec: config.authRatePerMin / 60 },
-          redis,
-        ),
-    },
-    {
-      provide: CONVERSATION_CREATE_RATE_LIMITER,
-      inject: [AppConfig, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) =>
-        perMinuteBucket('conversation-create', config.conversationCreateRatePerMin, redis),
-    },
-    {
-      provide: GROUP_CHANGE_RATE_LIMITER,
-      inject: [AppConfig, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) =>
-        perMinuteBucket('group-change', config.groupChangeRatePerMin, redis),
-    },
+        tokenBucket(name, size(config), redis),
+    })),
     {
       provide: READ_RATE_LIMITERS,
       inject: [AppConfig, RedisConnection],
       useFactory: (config: AppConfig, redis: RedisConnection): ReadRateLimiters => {
-        const options = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
+        const size = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
         return {
-          markRead: tokenBucket('read', options, redis),
-          markDelivered: tokenBucket('delivered', options, redis),
-          joinConversation: tokenBucket('join', options, redis),
-          sync: tokenBucket('sync', options, redis),
-          restRead: tokenBucket('rest-read', options, redis),
+          markRead: tokenBucket('read', size, redis),
+          markDelivered: tokenBucket('delivered', size, redis),
+          joinConversation: tokenBucket('join', size, redis),
+          sync: tokenBucket('sync', size, redis),
+          restRead: tokenBucket('rest-read', size, redis),
         };
       },
     },
-    {
-      provide: USER_SEARCH_RATE_LIMITER,
-      inject: [AppConfig, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) =>
-        perMinuteBucket('user-search', config.userSearchRatePerMin, redis),
-    },
-    {
-      provide: HANDSHAKE_RATE_LIMITER,
-      inject: [AppConfig, RedisConnection],
-      useFactory: (config: AppConfig, redis: RedisConnection) =>
-        tokenBucket(
-          'handshake',
-          { capacity: config.handshakeRateBurst, refillPerSec: config.handshakeRatePerSec },
-          redis,
-        ),
-    },
-    {
-      provide: PRIVACY_RATE_LIMITER,
-      inject: [RedisConnection],
-      useFactory: (redis: RedisConnection) =>
-        tokenBucket('privacy', { capacity: PRIVACY_BURST, refillPerSec: PRIVACY_PER_SEC }, redis),
-    },
   ],
-  exports: [
-    SEND_RATE_LIMITER,
-    TYPING_RATE_LIMITER,
-    AUTH_RATE_LIMITER,
-    CONVERSATION_CREATE_RATE_LIMITER,
-    GROUP_CHANGE_RATE_LIMITER,
-    READ_RATE_LIMITERS,
-    USER_SEARCH_RATE_LIMITER,
-    HANDSHAKE_RATE_LIMITER,
-    PRIVACY_RATE_LIMITER,
-  ],
+  exports: [...BUCKETS.map(([token]) => token), READ_RATE_LIMITERS],
 })
 export class RateLimitModule {}

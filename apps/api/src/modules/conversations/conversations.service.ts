@@ -13,7 +13,6 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
-  RateLimitedError,
   ValidationError,
 } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -21,7 +20,7 @@ import {
   CONVERSATION_CREATE_RATE_LIMITER,
   GROUP_CHANGE_RATE_LIMITER,
 } from '../../rate-limit/rate-limit.module.js';
-import type { RateLimiter } from '../../rate-limit/token-bucket.js';
+import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import { PresenceService, type PresenceIntroduction } from '../../realtime/presence.service.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
@@ -107,7 +106,7 @@ export class ConversationsService {
     creatorId: string,
     input: CreateConversationBody & CreateConversationInput,
   ): Promise<{ conversation: Conversation; created: boolean }> {
-    await this.throttle(this.createRateLimiter, creatorId);
+    await consumeOrRefuse(this.createRateLimiter, creatorId);
     if (input.type === 'direct') {
       if (input.memberId === creatorId) {
         throw new ValidationError('memberId: a direct conversation needs another person');
@@ -138,7 +137,7 @@ export class ConversationsService {
   }
 
   async rename(conversationId: string, callerId: string, name: string): Promise<Conversation> {
-    await this.throttle(this.groupChangeRateLimiter, callerId);
+    await consumeOrRefuse(this.groupChangeRateLimiter, callerId);
     await this.requireGroupManager(conversationId, callerId);
     await this.conversationsRepository.rename(conversationId, name);
     const conversation = await this.get(conversationId, callerId);
@@ -151,7 +150,7 @@ export class ConversationsService {
     callerId: string,
     input: AddMemberBody & { role: 'admin' | 'member' },
   ): Promise<Conversation> {
-    await this.throttle(this.groupChangeRateLimiter, callerId);
+    await consumeOrRefuse(this.groupChangeRateLimiter, callerId);
     await this.requireGroupManager(conversationId, callerId);
     await this.requireUsersExist([input.userId]);
     await this.privacyService.requireMayAddToGroups(callerId, [input.userId]);
@@ -174,7 +173,7 @@ export class ConversationsService {
 
   /** Owner/admin removes a member; anyone removes themselves (leaves). */
   async removeMember(conversationId: string, callerId: string, userId: string): Promise<void> {
-    await this.throttle(this.groupChangeRateLimiter, callerId);
+    await consumeOrRefuse(this.groupChangeRateLimiter, callerId);
     const caller = await this.requireMembership(conversationId, callerId);
     if (caller.type === 'direct') {
       throw new ForbiddenError('members of a direct conversation cannot be removed');
@@ -200,11 +199,6 @@ export class ConversationsService {
       'conversation:updated',
       sharedView(toConversation(remaining)),
     );
-  }
-
-  private async throttle(limiter: RateLimiter, userId: string): Promise<void> {
-    const decision = await limiter.consume(userId);
-    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterMs);
   }
 
   /** Accepts a message request the caller received; accepting anything else changes nothing. */
