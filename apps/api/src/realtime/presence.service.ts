@@ -11,7 +11,9 @@ const KEY_PREFIX = 'parley:presence';
 const userNodesKey = (userId: string) => `${KEY_PREFIX}:user:${userId}`;
 const announcedOnlineKey = (userId: string) => `${KEY_PREFIX}:user:${userId}:announced`;
 const nodeUsersKey = (nodeId: string) => `${KEY_PREFIX}:node:${nodeId}:users`;
-const nodeAliveKey = (nodeId: string) => `${KEY_PREFIX}:node:${nodeId}:alive`;
+/** `<prefix><node id>:alive` exists while that node lives: one heartbeat for every per-node count. */
+export const NODE_KEY_PREFIX = `${KEY_PREFIX}:node:`;
+const nodeAliveKey = (nodeId: string) => `${NODE_KEY_PREFIX}${nodeId}:alive`;
 const nodeSnapshotChannel = (nodeId: string) => `${KEY_PREFIX}:node:${nodeId}:snapshots`;
 const NODES_KEY = `${KEY_PREFIX}:nodes`;
 const ANNOUNCEMENTS_CHANNEL = `${KEY_PREFIX}:announcements`;
@@ -162,7 +164,10 @@ export class PresenceService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.redis) return;
     // Redis came back after an outage: tell it again who is here, and who left meanwhile.
-    this.redis.on('ready', () => void this.restoreLocalUsers());
+    this.redis.on('ready', () => {
+      void this.heartbeat();
+      void this.restoreLocalUsers();
+    });
     const periodMs = (this.config.presenceTtlSec * 1000) / 3;
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), periodMs);
     this.heartbeatTimer.unref();

@@ -1,21 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LOGGER } from '../common/logger.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { NODE_KEY_PREFIX, PresenceService } from './presence.service.js';
 
 const KEY_PREFIX = 'parley:sockets';
 const userCountsKey = (userId: string) => `${KEY_PREFIX}:user:${userId}`;
-const nodeAliveKey = (nodeId: string) => `${KEY_PREFIX}:node:${nodeId}:alive`;
 // Every socket lives no longer than its access token, so a user's counts are rewritten at least
 // that often; a day without a write means the user is gone.
 const USER_COUNTS_TTL_MS = 24 * 60 * 60 * 1000;
 
 // KEYS[1]: the user's hash of node id -> sockets. ARGV: this node's id, this node's count with
 // the new socket, the cap, the alive-key prefix, the hash's time to live. Fields of nodes whose
-// alive key is gone (crashed) are dropped instead of counted. Returns 1 admitted, 0 refused.
+// alive key (presence's heartbeat) is gone (crashed) are dropped instead of counted. Returns 1
+// admitted, 0 refused.
 const RESERVE_SOCKET = `
 local total = tonumber(ARGV[2])
 local counts = redis.call('HGETALL', KEYS[1])
@@ -61,20 +61,20 @@ export interface SocketSlot {
 /**
  * Caps the sockets of one user across all nodes (`MAX_SOCKETS_PER_USER`). This node's own
  * count is the truth for this node: Redis holds a copy per node (a hash per user), written after
- * every change, and a node's copy stops counting once its alive key expires, so a crashed node's
- * sockets do not count forever. While Redis is unreachable the cap holds per node.
+ * every change, and a node's copy stops counting once its presence heartbeat expires, so a crashed
+ * node's sockets do not count forever. While Redis is unreachable the cap holds per node.
  */
 @Injectable()
 export class SocketQuota implements OnModuleInit, OnModuleDestroy {
-  private readonly nodeId = randomUUID();
   private readonly localCounts = new Map<string, number>();
   /** Users whose count Redis may not have: written again once Redis is back. */
   private readonly unsynced = new Set<string>();
   private readonly redis: SocketQuotaRedis | null;
-  private heartbeatTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(
     redisConnection: RedisConnection,
+    private readonly presence: PresenceService,
     private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -86,19 +86,16 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
     if (!this.redis) return;
     // Back after an outage, or a Redis that restarted empty: write this node's counts again.
     this.redis.on('ready', () => {
-      void this.heartbeat();
       for (const userId of this.localCounts.keys()) this.unsynced.add(userId);
       void this.writeUnsynced();
     });
     const periodMs = (this.config.presenceTtlSec * 1000) / 3;
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), periodMs);
-    this.heartbeatTimer.unref();
-    void this.heartbeat();
+    this.retryTimer = setInterval(() => void this.writeUnsynced(), periodMs);
+    this.retryTimer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.heartbeatTimer);
-    if (this.isRedisReady()) await this.redis!.del(nodeAliveKey(this.nodeId)).catch(() => 0);
+  onModuleDestroy(): void {
+    clearInterval(this.retryTimer);
   }
 
   /** Admits one more socket of `userId`, or throws {@link TooManySocketsError}. */
@@ -123,10 +120,10 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
     try {
       admitted = await this.redis!.parleyReserveSocket(
         userCountsKey(userId),
-        this.nodeId,
+        this.presence.nodeId,
         count,
         this.config.maxSocketsPerUser,
-        `${KEY_PREFIX}:node:`,
+        NODE_KEY_PREFIX,
         USER_COUNTS_TTL_MS,
       );
     } catch (error) {
@@ -156,10 +153,10 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
     for (const userId of userIds) {
       const count = this.localCounts.get(userId) ?? 0;
       if (count > 0) {
-        pipeline.hset(userCountsKey(userId), this.nodeId, count);
+        pipeline.hset(userCountsKey(userId), this.presence.nodeId, count);
         pipeline.pexpire(userCountsKey(userId), USER_COUNTS_TTL_MS);
       } else {
-        pipeline.hdel(userCountsKey(userId), this.nodeId);
+        pipeline.hdel(userCountsKey(userId), this.presence.nodeId);
       }
     }
     try {
@@ -168,21 +165,6 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       this.logger.debug({ err: error }, 'socket quota: count write failed, retrying later');
       for (const userId of userIds) this.unsynced.add(userId);
-    }
-  }
-
-  private async heartbeat(): Promise<void> {
-    if (!this.isRedisReady()) return;
-    try {
-      await this.redis!.set(
-        nodeAliveKey(this.nodeId),
-        '1',
-        'PX',
-        this.config.presenceTtlSec * 1000,
-      );
-      await this.writeUnsynced();
-    } catch (error) {
-      this.logger.debug({ err: error }, 'socket quota heartbeat failed');
     }
   }
 
