@@ -50,6 +50,7 @@ export const registerBodySchema = z
     path: ['password'],
   });
 export type RegisterBody = z.input<typeof registerBodySchema>;
+export type RegisterInput = z.output<typeof registerBodySchema>;
 
 export const loginBodySchema = z.object({
   // Any string is accepted here: a malformed name simply fails like a wrong password.
@@ -62,6 +63,7 @@ export const loginBodySchema = z.object({
   session: sessionModeSchema.optional(),
 });
 export type LoginBody = z.input<typeof loginBodySchema>;
+export type LoginInput = z.output<typeof loginBodySchema>;
 
 const refreshTokenSchema = z.string().min(1).max(512);
 
@@ -71,10 +73,12 @@ export const refreshBodySchema = z.object({
   session: sessionModeSchema.optional(),
 });
 export type RefreshBody = z.input<typeof refreshBodySchema>;
+export type RefreshInput = z.output<typeof refreshBodySchema>;
 
 /** Without `refreshToken` the server takes the session cookie's (and answers 400 without one). */
 export const logoutBodySchema = z.object({ refreshToken: refreshTokenSchema.optional() });
 export type LogoutBody = z.input<typeof logoutBodySchema>;
+export type LogoutInput = z.output<typeof logoutBodySchema>;
 
 export interface User {
   id: string;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+// Every request schema has two types: `...Body`/`...Query`/`...Payload` (z.input) is what a
+// client sends, `...Input` (z.output) what the server holds once the schema parsed it.
+
 // Lower-cased: ids name Socket.IO rooms too, and a room name must match exactly.
 export const uuidSchema = z.uuid().toLowerCase();
 

@@ -25,19 +25,49 @@ export const createConversationBodySchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type CreateConversationBody = z.input<typeof createConversationBodySchema>;
+export type CreateConversationInput = z.output<typeof createConversationBodySchema>;
 
 export const renameConversationBodySchema = z.object({ name: conversationNameSchema });
 export type RenameConversationBody = z.input<typeof renameConversationBodySchema>;
+export type RenameConversationInput = z.output<typeof renameConversationBodySchema>;
 
 export const addMemberBodySchema = z.object({
   userId: uuidSchema,
   role: z.enum(['admin', 'member']).default('member'),
 });
 export type AddMemberBody = z.input<typeof addMemberBodySchema>;
+export type AddMemberInput = z.output<typeof addMemberBodySchema>;
+
+// JavaScript dates reach years ±275760, PostgreSQL's timestamptz 4713 BC to 294276 AD, and
+// toISOString() writes years past 9999 as `+YYYYYY`, which PostgreSQL cannot read.
+const EARLIEST_CURSOR_TIME = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST_CURSOR_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Where a page of conversations starts: before this `updatedAt`, or before (`updatedAt`, `id`). */
+export interface ConversationCursor {
+  updatedAt: string;
+  id?: string;
+}
+
+/** Cursor text: `<updatedAt ISO>` or `<updatedAt ISO>|<id>` (what `nextCursor` returns). */
+export const conversationCursorSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .transform((text, context): ConversationCursor => {
+    const [updatedAt = '', id] = text.split('|');
+    const time = Date.parse(updatedAt);
+    const inRange = time >= EARLIEST_CURSOR_TIME && time <= LATEST_CURSOR_TIME;
+    if (!inRange || (id !== undefined && !uuidSchema.safeParse(id).success)) {
+      context.addIssue({ code: 'custom', message: 'not a cursor returned as nextCursor' });
+      return z.NEVER;
+    }
+    return { updatedAt: new Date(updatedAt).toISOString(), id };
+  });
 
 export const conversationListQuerySchema = z.object({
   limit: queryIntegerSchema.pipe(z.number().min(1).max(100)).default(50),
-  before: z.string().min(1).max(100).optional(),
+  before: conversationCursorSchema.optional(),
   /** `true`: only the message requests the caller received; otherwise they are left out. */
   requests: z
     .enum(['true', 'false'])
@@ -45,6 +75,7 @@ export const conversationListQuerySchema = z.object({
     .default(false),
 });
 export type ConversationListQuery = z.input<typeof conversationListQuerySchema>;
+export type ConversationListInput = z.output<typeof conversationListQuerySchema>;
 
 export const messageHistoryQuerySchema = z
   .object({
@@ -56,9 +87,11 @@ export const messageHistoryQuerySchema = z
     message: 'use either before or after, not both',
   });
 export type MessageHistoryQuery = z.input<typeof messageHistoryQuerySchema>;
+export type MessageHistoryInput = z.output<typeof messageHistoryQuerySchema>;
 
 export const readBodySchema = z.object({ seq: seqSchema });
 export type ReadBody = z.input<typeof readBodySchema>;
+export type ReadInput = z.output<typeof readBodySchema>;
 
 export interface Message {
   id: string;

@@ -5,3 +5,4 @@ export * from './users.js';
 export * from './privacy.js';
 export * from './conversations.js';
 export * from './socket.js';
+export * from './unread.js';

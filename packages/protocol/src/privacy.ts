@@ -34,3 +34,4 @@ export const privacySettingsPatchSchema = z
   })
   .strict();
 export type PrivacySettingsPatch = z.input<typeof privacySettingsPatchSchema>;
+export type PrivacySettingsPatchInput = z.output<typeof privacySettingsPatchSchema>;

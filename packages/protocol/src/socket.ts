@@ -10,15 +10,19 @@ export const sendMessagePayloadSchema = z.object({
   clientMsgId: uuidSchema,
 });
 export type SendMessagePayload = z.input<typeof sendMessagePayloadSchema>;
+export type SendMessageInput = z.output<typeof sendMessagePayloadSchema>;
 
 export const watermarkPayloadSchema = z.object({ conversationId: uuidSchema, seq: seqSchema });
 export type WatermarkPayload = z.input<typeof watermarkPayloadSchema>;
+export type WatermarkInput = z.output<typeof watermarkPayloadSchema>;
 
 export const joinConversationPayloadSchema = z.object({ conversationId: uuidSchema });
 export type JoinConversationPayload = z.input<typeof joinConversationPayloadSchema>;
+export type JoinConversationInput = z.output<typeof joinConversationPayloadSchema>;
 
 export const typingPayloadSchema = z.object({ conversationId: uuidSchema, isTyping: z.boolean() });
 export type TypingPayload = z.input<typeof typingPayloadSchema>;
+export type TypingInput = z.output<typeof typingPayloadSchema>;
 
 export const SYNC_DEFAULT_LIMIT = 100;
 export const SYNC_MAX_LIMIT = 500;
@@ -28,6 +32,7 @@ export const syncPayloadSchema = z.object({
   limit: z.number().int().min(1).max(SYNC_MAX_LIMIT).default(SYNC_DEFAULT_LIMIT),
 });
 export type SyncPayload = z.input<typeof syncPayloadSchema>;
+export type SyncInput = z.output<typeof syncPayloadSchema>;
 
 export interface SyncedConversation {
   conversationId: string;

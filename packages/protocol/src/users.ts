@@ -21,3 +21,4 @@ export const userSearchQuerySchema = z.object({
     .transform((limit) => Math.min(limit, USER_SEARCH_MAX_RESULTS)),
 });
 export type UserSearchQuery = z.input<typeof userSearchQuerySchema>;
+export type UserSearchInput = z.output<typeof userSearchQuerySchema>;
