@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
@@ -19,6 +19,24 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 const MIGRATION_LOCK_KEY = 7_200_601;
 const PING_TIMEOUT_MS = 2_000;
 const dialect = new PgDialect();
+
+// Seqs and watermarks are int8. node-postgres hands int8 over as text and PGlite as a number,
+// or a bigint past 2^53; both drivers get one parser, so repositories read numbers. A seq stays
+// far below 2^53: the server counts one at a time and seqSchema caps what clients send.
+const parseInt8 = (text: string): number => Number(text);
+// json_agg and json_build_object columns arrive parsed, as objects and arrays.
+const parseJson = (text: string): unknown => JSON.parse(text);
+
+// Process-wide on purpose: drizzle gives each query its own parsers and falls back to these
+// global ones for every type it does not handle itself (int8 and json among them).
+pg.types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+pg.types.setTypeParser(pg.types.builtins.JSON, parseJson);
+pg.types.setTypeParser(pg.types.builtins.JSONB, parseJson);
+const pgliteParsers = {
+  [pgliteTypes.INT8]: parseInt8,
+  [pgliteTypes.JSON]: parseJson,
+  [pgliteTypes.JSONB]: parseJson,
+};
 
 /** The database of this node: node-postgres with `DATABASE_URL`, embedded PGlite without. */
 export class DatabaseConnection {
@@ -79,7 +97,7 @@ export class DatabaseConnection {
   private static async openPglite(dataDir: string): Promise<DatabaseConnection> {
     const directory = join(dataDir, 'pgdata');
     mkdirSync(directory, { recursive: true });
-    const client = await PGlite.create(directory);
+    const client = await PGlite.create(directory, { parsers: pgliteParsers });
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
     return new DatabaseConnection(db, 'pglite', () => client.close());

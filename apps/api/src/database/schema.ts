@@ -1,4 +1,11 @@
-import { sql } from 'drizzle-orm';
+import {
+  conversationTypes,
+  directMessagePolicies,
+  groupAddPolicies,
+  memberRoles,
+  presenceVisibilities,
+} from '@parley/protocol';
+import { sql, type SQL } from 'drizzle-orm';
 import {
   bigint,
   boolean,
@@ -10,6 +17,7 @@ import {
   timestamp,
   unique,
   uuid,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 
 // Millisecond precision, so a timestamp survives the round trip through a JSON ISO string
@@ -18,6 +26,10 @@ const timestampMs = (name: string) =>
   timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
 const seqColumn = (name: string) => bigint(name, { mode: 'number' });
+
+/** `column in ('a', 'b')` over one of the protocol's lists of literals. */
+const isOneOf = (column: AnyPgColumn, values: readonly string[]): SQL =>
+  sql`${column} in (${sql.raw(values.map((value) => `'${value}'`).join(', '))})`;
 
 export const users = pgTable(
   'users',
@@ -28,20 +40,16 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
     // Privacy settings (contract section 9); the defaults keep v1 behaviour.
-    presence: text('presence', { enum: ['everyone', 'contacts', 'nobody'] })
+    presence: text('presence', { enum: presenceVisibilities }).notNull().default('everyone'),
+    directMessages: text('direct_messages', { enum: directMessagePolicies })
       .notNull()
       .default('everyone'),
-    directMessages: text('direct_messages', { enum: ['everyone', 'requests'] })
-      .notNull()
-      .default('everyone'),
-    groupAdds: text('group_adds', { enum: ['everyone', 'contacts'] })
-      .notNull()
-      .default('everyone'),
+    groupAdds: text('group_adds', { enum: groupAddPolicies }).notNull().default('everyone'),
   },
   (table) => [
-    check('users_presence_check', sql`${table.presence} in ('everyone', 'contacts', 'nobody')`),
-    check('users_direct_messages_check', sql`${table.directMessages} in ('everyone', 'requests')`),
-    check('users_group_adds_check', sql`${table.groupAdds} in ('everyone', 'contacts')`),
+    check('users_presence_check', isOneOf(table.presence, presenceVisibilities)),
+    check('users_direct_messages_check', isOneOf(table.directMessages, directMessagePolicies)),
+    check('users_group_adds_check', isOneOf(table.groupAdds, groupAddPolicies)),
     // Usernames are folded to lower case on input; the check makes the unique index
     // case-insensitive, and text_pattern_ops lets it serve prefix search too.
     check('users_username_lower_check', sql`${table.username} = lower(${table.username})`),
@@ -76,7 +84,7 @@ export const conversations = pgTable(
   'conversations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    type: text('type', { enum: ['direct', 'group'] }).notNull(),
+    type: text('type', { enum: conversationTypes }).notNull(),
     name: text('name'),
     // "<smaller user id>:<larger user id>" for direct conversations: a pair can never get two.
     directKey: text('direct_key'),
@@ -86,7 +94,7 @@ export const conversations = pgTable(
     updatedAt: timestampMs('updated_at').notNull().defaultNow(),
   },
   (table) => [
-    check('conversations_type_check', sql`${table.type} in ('direct', 'group')`),
+    check('conversations_type_check', isOneOf(table.type, conversationTypes)),
     unique('conversations_direct_key_key').on(table.directKey),
   ],
 );
@@ -100,7 +108,7 @@ export const conversationMembers = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    role: text('role', { enum: memberRoles }).notNull(),
     lastReadSeq: seqColumn('last_read_seq').notNull().default(0),
     lastDeliveredSeq: seqColumn('last_delivered_seq').notNull().default(0),
     joinedAt: timestampMs('joined_at').notNull().defaultNow(),
@@ -114,7 +122,7 @@ export const conversationMembers = pgTable(
   (table) => [
     primaryKey({ columns: [table.conversationId, table.userId] }),
     index('conversation_members_user_idx').on(table.userId),
-    check('conversation_members_role_check', sql`${table.role} in ('owner', 'admin', 'member')`),
+    check('conversation_members_role_check', isOneOf(table.role, memberRoles)),
     check(
       'conversation_members_request_state_check',
       sql`${table.requestState} in ('pending', 'declined')`,

@@ -16,9 +16,6 @@ export interface SocketContext {
   peerIds: string[];
 }
 
-const parseJsonArray = (value: string[] | string): string[] =>
-  typeof value === 'string' ? (JSON.parse(value) as string[]) : value;
-
 @Injectable()
 export class ChatRepository {
   constructor(private readonly database: DatabaseConnection) {}
@@ -28,9 +25,9 @@ export class ChatRepository {
     const [row] = await this.database.queryPrepared<{
       session_active: boolean;
       presence: PresenceVisibility;
-      conversation_ids: string[] | string;
-      request_conversation_ids: string[] | string;
-      peer_ids: string[] | string;
+      conversation_ids: string[];
+      request_conversation_ids: string[];
+      peer_ids: string[];
     }>(
       'parley_socket_context',
       sql`
@@ -63,9 +60,9 @@ export class ChatRepository {
       sessionActive: row!.session_active,
       // A deleted user's token: the session check refuses it anyway.
       presence: row!.presence ?? 'everyone',
-      conversationIds: parseJsonArray(row!.conversation_ids),
-      requestConversationIds: parseJsonArray(row!.request_conversation_ids),
-      peerIds: parseJsonArray(row!.peer_ids),
+      conversationIds: row!.conversation_ids,
+      requestConversationIds: row!.request_conversation_ids,
+      peerIds: row!.peer_ids,
     };
   }
 
@@ -76,7 +73,7 @@ export class ChatRepository {
     const rows = await this.database.query<{
       id: string;
       presence: PresenceVisibility;
-      conversation_ids: string[] | string;
+      conversation_ids: string[];
     }>(sql`
       select u.id, u.presence, coalesce((
           select json_agg(m.conversation_id) from conversation_members m
@@ -87,7 +84,7 @@ export class ChatRepository {
     return rows.map((row) => ({
       userId: row.id,
       presence: row.presence,
-      conversationIds: parseJsonArray(row.conversation_ids),
+      conversationIds: row.conversation_ids,
     }));
   }
 }

@@ -1,49 +1,38 @@
-import type {
-  Conversation,
-  ConversationMember,
-  Message,
-  SharedConversation,
+import {
+  unreadCount,
+  type Conversation,
+  type ConversationMember,
+  type ConversationType,
+  type Message,
+  type SharedConversation,
 } from '@parley/protocol';
+import { toIsoString, toMessage } from '../messages/message.mapper.js';
 
-/** A conversation row as the view queries return it; numbers may come back as strings. */
+/** A conversation row as the view queries return it. */
 export interface ConversationViewRow {
   id: string;
-  type: 'direct' | 'group';
+  type: ConversationType;
   name: string | null;
-  last_seq: number | string;
-  last_read_seq: number | string;
+  last_seq: number;
+  last_read_seq: number;
   request_state: 'pending' | 'declined' | null;
   created_at: Date | string;
   updated_at: Date | string;
-  members: ConversationMember[] | string;
-  last_message: MessageJson | null | string;
-}
-
-/** A message as `json_build_object` renders it: timestamps keep PostgreSQL's offset form. */
-export type MessageJson = Message;
-
-const parseJson = <T>(value: T | string): T =>
-  typeof value === 'string' ? (JSON.parse(value) as T) : value;
-
-export const toIsoString = (value: Date | string): string => new Date(value).toISOString();
-
-export function toMessage(json: MessageJson): Message {
-  return { ...json, seq: Number(json.seq), createdAt: toIsoString(json.createdAt) };
+  members: ConversationMember[];
+  /** `json_build_object` output. */
+  last_message: Message | null;
 }
 
 export function toConversation(row: ConversationViewRow): Conversation {
-  const lastSeq = Number(row.last_seq);
-  const lastReadSeq = Number(row.last_read_seq);
-  const lastMessage = parseJson(row.last_message);
   return {
     id: row.id,
     type: row.type,
     name: row.name,
-    members: parseJson(row.members),
-    lastMessage: lastMessage ? toMessage(lastMessage) : null,
-    lastSeq,
-    unreadCount: Math.max(0, lastSeq - lastReadSeq),
-    lastReadSeq,
+    members: row.members,
+    lastMessage: row.last_message ? toMessage(row.last_message) : null,
+    lastSeq: row.last_seq,
+    unreadCount: unreadCount(row.last_seq, row.last_read_seq),
+    lastReadSeq: row.last_read_seq,
     createdAt: toIsoString(row.created_at),
     updatedAt: toIsoString(row.updated_at),
     request: row.request_state === 'pending',
@@ -55,7 +44,7 @@ export function asSeenBy(conversation: Conversation, lastReadSeq: number): Conve
   return {
     ...conversation,
     lastReadSeq,
-    unreadCount: Math.max(0, conversation.lastSeq - lastReadSeq),
+    unreadCount: unreadCount(conversation.lastSeq, lastReadSeq),
   };
 }
 

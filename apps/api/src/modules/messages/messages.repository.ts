@@ -3,41 +3,7 @@ import type { Message } from '@parley/protocol';
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { messages } from '../../database/schema.js';
-
-type MessageRow = typeof messages.$inferSelect;
-
-export const toMessage = (row: MessageRow): Message => ({
-  id: row.id,
-  conversationId: row.conversationId,
-  seq: row.seq,
-  senderId: row.senderId,
-  clientMsgId: row.clientMsgId,
-  content: row.content,
-  type: row.type,
-  createdAt: row.createdAt.toISOString(),
-});
-
-interface RawMessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number | string;
-  sender_id: string;
-  client_msg_id: string;
-  content: string;
-  type: 'text';
-  created_at: Date | string;
-}
-
-const fromRaw = (row: RawMessageRow): Message => ({
-  id: row.id,
-  conversationId: row.conversation_id,
-  seq: Number(row.seq),
-  senderId: row.sender_id,
-  clientMsgId: row.client_msg_id,
-  content: row.content,
-  type: row.type,
-  createdAt: new Date(row.created_at).toISOString(),
-});
+import { toMessage, type MessageColumns } from './message.mapper.js';
 
 export type SendOutcome =
   | {
@@ -77,6 +43,8 @@ export class MessagesRepository {
    * constraint, which rolls back its seq too: seq never gets a gap. The watermark update also
    * records that the sender has sent here and ends a message request they received: no extra
    * write, the row is written anyway. A declined request is no membership.
+   * Membership is checked here, not before, to keep one round trip: the rule is `requireMember`
+   * in modules/access/access.ts.
    */
   async send(input: {
     id: string;
@@ -86,7 +54,7 @@ export class MessagesRepository {
     content: string;
   }): Promise<SendOutcome> {
     const rows = await this.database.queryPrepared<
-      RawMessageRow & { created: boolean; accepted_request: boolean; first_send: boolean }
+      MessageColumns & { created: boolean; accepted_request: boolean; first_send: boolean }
     >(
       'parley_send_message',
       sql`
@@ -129,7 +97,7 @@ export class MessagesRepository {
     );
     const [row] = rows;
     if (!row) return { kind: 'not_member' };
-    const message = fromRaw(row);
+    const message = toMessage(row);
     return {
       kind: row.created ? 'created' : 'duplicate',
       message,
@@ -180,7 +148,8 @@ export class MessagesRepository {
 
   /**
    * Moves a member's watermarks forward (never back, never past the last message) in one
-   * statement; undefined when the user is not a member.
+   * statement; undefined when the user is not a member (the rule of `requireMember` in
+   * modules/access/access.ts, checked in the statement to keep one round trip).
    */
   async advanceWatermarks(
     conversationId: string,
@@ -188,7 +157,7 @@ export class MessagesRepository {
     target: { readSeq: number; deliveredSeq: number },
   ): Promise<WatermarkChange | undefined> {
     const [row] = await this.database.queryPrepared<
-      Record<Exclude<keyof WatermarkChange, 'request'>, number | string> & { request: boolean }
+      Omit<WatermarkChange, 'request'> & { request: boolean | null }
     >(
       'parley_advance_watermarks',
       sql`
@@ -215,15 +184,8 @@ export class MessagesRepository {
              previous.request_state = 'pending' as request
       from previous, advanced`,
     );
-    if (!row) return undefined;
-    return {
-      previousReadSeq: Number(row.previousReadSeq),
-      previousDeliveredSeq: Number(row.previousDeliveredSeq),
-      lastReadSeq: Number(row.lastReadSeq),
-      lastDeliveredSeq: Number(row.lastDeliveredSeq),
-      lastSeq: Number(row.lastSeq),
-      request: row.request === true,
-    };
+    // For a member without a request, `request_state = 'pending'` is null, not false.
+    return row && { ...row, request: row.request === true };
   }
 
   /**
@@ -236,7 +198,7 @@ export class MessagesRepository {
     limit: number,
   ): Promise<SyncRow[]> {
     const rows = await this.database.query<
-      Partial<RawMessageRow> & { sync_conversation_id: string; cursor_seq: number | string | null }
+      Partial<MessageColumns> & { sync_conversation_id: string; cursor_seq: number | null }
     >(sql`
       with cursors as (
         select * from json_to_recordset(${JSON.stringify(cursors)}::json)
@@ -260,8 +222,8 @@ export class MessagesRepository {
       order by mine.id, msg.seq`);
     return rows.map((row) => ({
       conversationId: row.sync_conversation_id,
-      cursorSeq: row.cursor_seq === null ? null : Number(row.cursor_seq),
-      message: row.id ? fromRaw(row as RawMessageRow) : null,
+      cursorSeq: row.cursor_seq,
+      message: row.id ? toMessage(row as MessageColumns) : null,
     }));
   }
 }

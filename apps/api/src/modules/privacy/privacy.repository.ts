@@ -134,7 +134,7 @@ export class PrivacyRepository {
     const rows = await this.database.query<{
       id: string;
       presence: PresenceRule['visibility'];
-      contact_ids: string[] | string | null;
+      contact_ids: string[] | null;
     }>(sql`
       select subject.id, subject.presence,
         case when subject.presence = 'contacts' then (
@@ -148,14 +148,10 @@ export class PrivacyRepository {
       from users subject
       where subject.id in ${uuidSet(userIds)} and subject.presence <> 'everyone'`);
     return new Map(
-      rows.map((row) => {
-        const contactIds =
-          typeof row.contact_ids === 'string' ? JSON.parse(row.contact_ids) : row.contact_ids;
-        return [
-          row.id,
-          { visibility: row.presence, contactIds: new Set<string>(contactIds ?? []) },
-        ];
-      }),
+      rows.map((row) => [
+        row.id,
+        { visibility: row.presence, contactIds: new Set(row.contact_ids ?? []) },
+      ]),
     );
   }
 }
