@@ -11,7 +11,6 @@ const HTTP_STATUS_BY_KIND: Record<AppErrorKind, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
-  UNAVAILABLE: 503,
 };
 
 export interface HttpErrorResponse {
@@ -90,7 +89,6 @@ const ACK_CODE_BY_KIND: Record<AppErrorKind, AckError['code']> = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'VALIDATION',
   RATE_LIMITED: 'RATE_LIMITED',
-  UNAVAILABLE: 'UNAVAILABLE',
 };
 
 /** The one place an error becomes a socket ack error. */

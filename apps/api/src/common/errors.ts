@@ -2,13 +2,7 @@ import type { ZodError } from 'zod';
 
 /** What went wrong, independent of transport; mapped to HTTP and ack codes in error-mapping.ts. */
 export type AppErrorKind =
-  | 'VALIDATION'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE';
+  'VALIDATION' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
 
 export abstract class AppError extends Error {
   abstract readonly kind: AppErrorKind;
@@ -38,6 +32,13 @@ export class NotFoundError extends AppError {
   readonly kind = 'NOT_FOUND';
 }
 
+/** The one answer for a conversation that does not exist or that the caller may not see. */
+export class ConversationNotFoundError extends NotFoundError {
+  constructor() {
+    super('conversation not found');
+  }
+}
+
 export class ConflictError extends AppError {
   readonly kind = 'CONFLICT';
 }
@@ -48,8 +49,4 @@ export class RateLimitedError extends AppError {
   constructor(readonly retryAfterMs: number) {
     super('too many requests, retry later');
   }
-}
-
-export class UnavailableError extends AppError {
-  readonly kind = 'UNAVAILABLE';
 }

@@ -5,11 +5,14 @@ import {
   refreshBodySchema,
   registerBodySchema,
   type AuthTokenResponse,
+  type LoginInput,
+  type LogoutInput,
+  type RefreshInput,
+  type RegisterInput,
   type TokenPair,
   type TokenResponse,
 } from '@parley/protocol';
 import type { Request, Response } from 'express';
-import type { z } from 'zod';
 import { ValidationError } from '../../common/errors.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { AppConfig } from '../../config/app-config.js';
@@ -35,7 +38,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(AuthRateLimitGuard)
   async register(
-    @Body(new ZodValidationPipe(registerBodySchema)) body: z.output<typeof registerBodySchema>,
+    @Body(new ZodValidationPipe(registerBodySchema)) body: RegisterInput,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<AuthTokenResponse> {
@@ -48,7 +51,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(AuthRateLimitGuard)
   async login(
-    @Body(new ZodValidationPipe(loginBodySchema)) body: z.output<typeof loginBodySchema>,
+    @Body(new ZodValidationPipe(loginBodySchema)) body: LoginInput,
     @Ip() clientAddress: string,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
@@ -63,7 +66,7 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(AuthRateLimitGuard)
   async refresh(
-    @Body(new ZodValidationPipe(refreshBodySchema)) body: z.output<typeof refreshBodySchema>,
+    @Body(new ZodValidationPipe(refreshBodySchema)) body: RefreshInput,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<TokenResponse> {
@@ -75,7 +78,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   async logout(
-    @Body(new ZodValidationPipe(logoutBodySchema)) body: z.output<typeof logoutBodySchema>,
+    @Body(new ZodValidationPipe(logoutBodySchema)) body: LogoutInput,
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<void> {

@@ -19,7 +19,7 @@ import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
 import { isUnexpected, toAckError } from '../../common/error-mapping.js';
 import {
-  NotFoundError,
+  ConversationNotFoundError,
   RateLimitedError,
   UnauthorizedError,
   ValidationError,
@@ -40,8 +40,9 @@ import {
   type InterServerEvents,
   type SocketData,
 } from '../../realtime/realtime-publisher.js';
+import { Access } from '../access/access.js';
 import { AccessTokenService } from '../auth/access-token.service.js';
-import { ConversationsService } from '../conversations/conversations.service.js';
+import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { ChatRepository } from './chat.repository.js';
@@ -104,7 +105,7 @@ export class ChatGateway
   constructor(
     private readonly accessTokenService: AccessTokenService,
     private readonly chatRepository: ChatRepository,
-    private readonly conversationsService: ConversationsService,
+    private readonly access: Access,
     private readonly messagesService: MessagesService,
     private readonly presenceService: PresenceService,
     private readonly presenceAudience: PresenceAudience,
@@ -268,6 +269,7 @@ export class ChatGateway
 
   private bindCommands(socket: ChatSocket): void {
     const { userId } = socket.data;
+    const auth: AuthContext = { userId, sessionId: socket.data.sessionId };
     let previous: Promise<void> = Promise.resolve();
     const commands = new Set<string>();
     const enqueue = (event: string, reply: AckReply, handle: () => Promise<object>) => {
@@ -308,15 +310,15 @@ export class ChatGateway
     });
 
     on('message:send', sendMessagePayloadSchema, async (input) => ({
-      message: await this.messagesService.send(userId, input),
+      message: await this.messagesService.send(auth, input),
     }));
     on('message:delivered', watermarkPayloadSchema, async (input) => {
-      await this.messagesService.markDelivered(userId, input.conversationId, input.seq);
+      await this.messagesService.markDelivered(auth, input.conversationId, input.seq);
       return {};
     });
     on('message:read', watermarkPayloadSchema, async (input) => {
       const { unreadCount } = await this.messagesService.markRead(
-        userId,
+        auth,
         input.conversationId,
         input.seq,
         socket.id,
@@ -325,10 +327,7 @@ export class ChatGateway
     });
     on('conversation:join', joinConversationPayloadSchema, async (input) => {
       await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);
-      const membership = await this.conversationsService.requireMembership(
-        input.conversationId,
-        userId,
-      );
+      const membership = await this.access.requireMember(auth, input.conversationId);
       await socket.join(
         (membership.request ? requestRoom : conversationRoom)(input.conversationId),
       );
@@ -339,7 +338,7 @@ export class ChatGateway
       // The opener of a message request does not see its receiver type until they accept.
       if (socket.rooms.has(requestRoom(input.conversationId))) return {};
       // Room membership mirrors conversation membership, so no database round trip here.
-      if (!socket.rooms.has(room)) throw new NotFoundError('conversation not found');
+      if (!socket.rooms.has(room)) throw new ConversationNotFoundError();
       await consumeOrRefuse(this.typingRateLimiter, userId);
       socket
         .to([room, requestRoom(input.conversationId)])
@@ -348,7 +347,7 @@ export class ChatGateway
     });
     on('sync', syncPayloadSchema, async (input) => {
       await consumeOrRefuse(this.readRateLimiters.sync, userId);
-      return this.messagesService.sync(userId, input);
+      return this.messagesService.sync(auth, input);
     });
   }
 

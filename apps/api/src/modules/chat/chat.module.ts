@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { AuthModule } from '../auth/auth.module.js';
-import { ConversationsModule } from '../conversations/conversations.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { PrivacyModule } from '../privacy/privacy.module.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatRepository } from './chat.repository.js';
 
 @Module({
-  imports: [AuthModule, ConversationsModule, MessagesModule, PrivacyModule],
+  imports: [AccessModule, AuthModule, MessagesModule, PrivacyModule],
   providers: [ChatGateway, ChatRepository],
 })
 export class ChatModule {}

@@ -16,11 +16,14 @@ import {
   conversationListQuerySchema,
   createConversationBodySchema,
   renameConversationBodySchema,
+  type AddMemberInput,
   type Conversation,
+  type ConversationListInput,
   type ConversationPage,
+  type CreateConversationInput,
+  type RenameConversationInput,
 } from '@parley/protocol';
 import type { Response } from 'express';
-import type { z } from 'zod';
 import { UuidParamPipe } from '../../common/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
@@ -38,9 +41,9 @@ export class ConversationsController {
   list(
     @CurrentAuth() auth: AuthContext,
     @Query(new ZodValidationPipe(conversationListQuerySchema))
-    query: z.output<typeof conversationListQuerySchema>,
+    query: ConversationListInput,
   ): Promise<ConversationPage> {
-    return this.conversationsService.list(auth.userId, query);
+    return this.conversationsService.list(auth, query);
   }
 
   /** 201 for a new conversation; 200 with the existing direct conversation of the pair. */
@@ -48,10 +51,10 @@ export class ConversationsController {
   async create(
     @CurrentAuth() auth: AuthContext,
     @Body(new ZodValidationPipe(createConversationBodySchema))
-    body: z.output<typeof createConversationBodySchema>,
+    body: CreateConversationInput,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Conversation> {
-    const { conversation, created } = await this.conversationsService.create(auth.userId, body);
+    const { conversation, created } = await this.conversationsService.create(auth, body);
     response.status(created ? 201 : 200);
     return conversation;
   }
@@ -61,7 +64,7 @@ export class ConversationsController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
   ): Promise<Conversation> {
-    return this.conversationsService.get(id, auth.userId);
+    return this.conversationsService.get(auth, id);
   }
 
   @Patch(':id')
@@ -69,18 +72,18 @@ export class ConversationsController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
     @Body(new ZodValidationPipe(renameConversationBodySchema))
-    body: z.output<typeof renameConversationBodySchema>,
+    body: RenameConversationInput,
   ): Promise<Conversation> {
-    return this.conversationsService.rename(id, auth.userId, body.name);
+    return this.conversationsService.rename(auth, id, body.name);
   }
 
   @Post(':id/members')
   addMember(
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
-    @Body(new ZodValidationPipe(addMemberBodySchema)) body: z.output<typeof addMemberBodySchema>,
+    @Body(new ZodValidationPipe(addMemberBodySchema)) body: AddMemberInput,
   ): Promise<Conversation> {
-    return this.conversationsService.addMember(id, auth.userId, body);
+    return this.conversationsService.addMember(auth, id, body);
   }
 
   @Delete(':id/members/:userId')
@@ -90,7 +93,7 @@ export class ConversationsController {
     @Param('id', conversationIdPipe) id: string,
     @Param('userId', userIdPipe) userId: string,
   ): Promise<void> {
-    return this.conversationsService.removeMember(id, auth.userId, userId);
+    return this.conversationsService.removeMember(auth, id, userId);
   }
 
   /** Accepts a message request the caller received (contract section 9). */
@@ -101,7 +104,7 @@ export class ConversationsController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
   ): Promise<Conversation> {
-    return this.conversationsService.acceptRequest(id, auth.userId);
+    return this.conversationsService.acceptRequest(auth, id);
   }
 
   /** Hides a message request from the caller for good. */
@@ -112,6 +115,6 @@ export class ConversationsController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
   ): Promise<void> {
-    return this.conversationsService.declineRequest(id, auth.userId);
+    return this.conversationsService.declineRequest(auth, id);
   }
 }

@@ -1,16 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { MemberRole } from '@parley/protocol';
+import type { ConversationCursor, MemberRole } from '@parley/protocol';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { conversationMembers, conversations, users } from '../../database/schema.js';
 import type { ConversationViewRow } from './conversation-view.js';
-
-export interface Membership {
-  role: MemberRole;
-  type: 'direct' | 'group';
-  /** A message request the member received and has not answered. */
-  request: boolean;
-}
 
 /** A member's watermarks at the moment their message request was accepted. */
 export interface AcceptedRequest {
@@ -20,11 +13,6 @@ export interface AcceptedRequest {
 
 // A declined request is hidden from its receiver for good: to them it does not exist.
 const visibleToViewer = sql`viewer.request_state is distinct from 'declined'`;
-
-export interface ConversationCursor {
-  updatedAt: string;
-  id?: string;
-}
 
 /**
  * A list of (validated) UUIDs as one array parameter: a thousand ids stay one bind parameter,
@@ -58,26 +46,6 @@ const conversationViewColumns = sql`
 @Injectable()
 export class ConversationsRepository {
   constructor(private readonly database: DatabaseConnection) {}
-
-  /** The user's membership; none for a message request they declined. */
-  async findMembership(conversationId: string, userId: string): Promise<Membership | undefined> {
-    const [row] = await this.database.db
-      .select({
-        role: conversationMembers.role,
-        type: conversations.type,
-        requestState: conversationMembers.requestState,
-      })
-      .from(conversationMembers)
-      .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
-      .where(
-        and(
-          eq(conversationMembers.conversationId, conversationId),
-          eq(conversationMembers.userId, userId),
-          sql`${conversationMembers.requestState} is distinct from 'declined'`,
-        ),
-      );
-    return row && { role: row.role, type: row.type, request: row.requestState === 'pending' };
-  }
 
   /** The ids among `userIds` that belong to existing users. */
   async findExistingUserIds(userIds: string[]): Promise<string[]> {

@@ -3,15 +3,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   conversationRoom,
   userRoom,
-  type AddMemberBody,
+  type AddMemberInput,
   type Conversation,
+  type ConversationListInput,
   type ConversationPage,
-  type CreateConversationBody,
-  type MemberRole,
+  type CreateConversationInput,
 } from '@parley/protocol';
 import {
   ConflictError,
-  ForbiddenError,
+  ConversationNotFoundError,
   NotFoundError,
   ValidationError,
 } from '../../common/errors.js';
@@ -23,47 +23,22 @@ import {
 import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import { PresenceService, type PresenceIntroduction } from '../../realtime/presence.service.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { Access } from '../access/access.js';
+import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { PrivacyService } from '../privacy/privacy.service.js';
 import { asSeenBy, sharedView, toConversation } from './conversation-view.js';
-import {
-  ConversationsRepository,
-  type AcceptedRequest,
-  type ConversationCursor,
-  type Membership,
-} from './conversations.repository.js';
+import { ConversationsRepository, type AcceptedRequest } from './conversations.repository.js';
 
-const CONVERSATION_NOT_FOUND = 'conversation not found';
-const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
 // Introductions in a big group are many to build: other work gets the event loop between
 // batches, so the change never stalls the node for long.
 const INTRODUCTIONS_PER_TURN = 16;
-
-export type CreateConversationInput =
-  { type: 'direct'; memberId: string } | { type: 'group'; name: string; memberIds: string[] };
-
-// JavaScript dates reach years ±275760, PostgreSQL's timestamptz 4713 BC to 294276 AD, and
-// toISOString() writes years past 9999 as `+YYYYYY`, which PostgreSQL cannot read.
-const EARLIEST_CURSOR_TIME = Date.parse('0001-01-01T00:00:00.000Z');
-const LATEST_CURSOR_TIME = Date.parse('9999-12-31T23:59:59.999Z');
-
-/** Cursor text: `<updatedAt ISO>` or `<updatedAt ISO>|<id>` (what `nextCursor` returns). */
-function parseCursor(text: string | undefined): ConversationCursor | undefined {
-  if (text === undefined) return undefined;
-  const [updatedAt = '', id] = text.split('|');
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const time = Date.parse(updatedAt);
-  const inRange = time >= EARLIEST_CURSOR_TIME && time <= LATEST_CURSOR_TIME;
-  if (!inRange || (id !== undefined && !uuid.test(id))) {
-    throw new ValidationError('before: not a cursor returned as nextCursor');
-  }
-  return { updatedAt: new Date(updatedAt).toISOString(), id };
-}
 
 @Injectable()
 export class ConversationsService {
   constructor(
     private readonly conversationsRepository: ConversationsRepository,
+    private readonly access: Access,
     private readonly publisher: RealtimePublisher,
     private readonly presence: PresenceService,
     private readonly config: AppConfig,
@@ -73,19 +48,9 @@ export class ConversationsService {
     private readonly privacyService: PrivacyService,
   ) {}
 
-  /** The caller's membership; a non-member is told the conversation does not exist. */
-  async requireMembership(conversationId: string, userId: string): Promise<Membership> {
-    const membership = await this.conversationsRepository.findMembership(conversationId, userId);
-    if (!membership) throw new NotFoundError(CONVERSATION_NOT_FOUND);
-    return membership;
-  }
-
-  async list(
-    viewerId: string,
-    query: { limit: number; before?: string; requests: boolean },
-  ): Promise<ConversationPage> {
-    const rows = await this.conversationsRepository.listViews(viewerId, query.limit + 1, {
-      before: parseCursor(query.before),
+  async list(auth: AuthContext, query: ConversationListInput): Promise<ConversationPage> {
+    const rows = await this.conversationsRepository.listViews(auth.userId, query.limit + 1, {
+      before: query.before,
       requests: query.requests,
     });
     const page = rows.slice(0, query.limit).map(toConversation);
@@ -96,16 +61,18 @@ export class ConversationsService {
     };
   }
 
-  async get(conversationId: string, viewerId: string): Promise<Conversation> {
-    const row = await this.conversationsRepository.findView(conversationId, viewerId);
-    if (!row) throw new NotFoundError(CONVERSATION_NOT_FOUND);
+  /** The conversation as the caller sees it; the view query itself shows members only. */
+  async get(auth: AuthContext, conversationId: string): Promise<Conversation> {
+    const row = await this.conversationsRepository.findView(conversationId, auth.userId);
+    if (!row) throw new ConversationNotFoundError();
     return toConversation(row);
   }
 
   async create(
-    creatorId: string,
-    input: CreateConversationBody & CreateConversationInput,
+    auth: AuthContext,
+    input: CreateConversationInput,
   ): Promise<{ conversation: Conversation; created: boolean }> {
+    const creatorId = auth.userId;
     await consumeOrRefuse(this.createRateLimiter, creatorId);
     if (input.type === 'direct') {
       if (input.memberId === creatorId) {
@@ -117,10 +84,10 @@ export class ConversationsService {
         input.memberId,
       );
       if (request) await this.announceRequest(id, creatorId, input.memberId);
-      else if (created) await this.announceNewConversation(await this.get(id, creatorId));
+      else if (created) await this.announceNewConversation(await this.get(auth, id));
       // Opening a direct conversation with the one who requested it accepts their request.
-      else await this.acceptRequestOf(id, creatorId, { includeDeclined: true });
-      return { conversation: await this.get(id, creatorId), created };
+      else await this.acceptRequestOf(auth, id, { includeDeclined: true });
+      return { conversation: await this.get(auth, id), created };
     }
     const memberIds = [...new Set(input.memberIds)].filter((id) => id !== creatorId);
     if (memberIds.length + 1 > this.config.maxGroupMembers) {
@@ -129,31 +96,31 @@ export class ConversationsService {
       );
     }
     await this.requireUsersExist(memberIds);
-    await this.privacyService.requireMayAddToGroups(creatorId, memberIds);
+    await this.privacyService.requireMayAddToGroups(auth, memberIds);
     const id = await this.conversationsRepository.createGroup(creatorId, input.name, memberIds);
-    const conversation = await this.get(id, creatorId);
+    const conversation = await this.get(auth, id);
     await this.announceNewConversation(conversation);
     return { conversation, created: true };
   }
 
-  async rename(conversationId: string, callerId: string, name: string): Promise<Conversation> {
-    await consumeOrRefuse(this.groupChangeRateLimiter, callerId);
-    await this.requireGroupManager(conversationId, callerId);
+  async rename(auth: AuthContext, conversationId: string, name: string): Promise<Conversation> {
+    await consumeOrRefuse(this.groupChangeRateLimiter, auth.userId);
+    await this.access.requireGroupManager(auth, conversationId);
     await this.conversationsRepository.rename(conversationId, name);
-    const conversation = await this.get(conversationId, callerId);
+    const conversation = await this.get(auth, conversationId);
     this.publisher.toConversation(conversationId, 'conversation:updated', sharedView(conversation));
     return conversation;
   }
 
   async addMember(
+    auth: AuthContext,
     conversationId: string,
-    callerId: string,
-    input: AddMemberBody & { role: 'admin' | 'member' },
+    input: AddMemberInput,
   ): Promise<Conversation> {
-    await consumeOrRefuse(this.groupChangeRateLimiter, callerId);
-    await this.requireGroupManager(conversationId, callerId);
+    await consumeOrRefuse(this.groupChangeRateLimiter, auth.userId);
+    await this.access.requireGroupManager(auth, conversationId);
     await this.requireUsersExist([input.userId]);
-    await this.privacyService.requireMayAddToGroups(callerId, [input.userId]);
+    await this.privacyService.requireMayAddToGroups(auth, [input.userId]);
     const outcome = await this.conversationsRepository.addMember(
       conversationId,
       input.userId,
@@ -166,27 +133,15 @@ export class ConversationsService {
         `the group is full: it has ${this.config.maxGroupMembers} members already`,
       );
     }
-    const conversation = await this.get(conversationId, callerId);
+    const conversation = await this.get(auth, conversationId);
     await this.announceNewMember(conversation, input.userId);
     return conversation;
   }
 
   /** Owner/admin removes a member; anyone removes themselves (leaves). */
-  async removeMember(conversationId: string, callerId: string, userId: string): Promise<void> {
-    await consumeOrRefuse(this.groupChangeRateLimiter, callerId);
-    const caller = await this.requireMembership(conversationId, callerId);
-    if (caller.type === 'direct') {
-      throw new ForbiddenError('members of a direct conversation cannot be removed');
-    }
-    if (userId !== callerId) {
-      if (!MANAGERS.has(caller.role))
-        throw new ForbiddenError('only an owner or admin can remove members');
-      const target = await this.conversationsRepository.findMembership(conversationId, userId);
-      if (!target) throw new NotFoundError('user is not a member');
-      if (caller.role === 'admin' && MANAGERS.has(target.role)) {
-        throw new ForbiddenError('an admin cannot remove an owner or another admin');
-      }
-    }
+  async removeMember(auth: AuthContext, conversationId: string, userId: string): Promise<void> {
+    await consumeOrRefuse(this.groupChangeRateLimiter, auth.userId);
+    await this.access.requireMayRemoveMember(auth, conversationId, userId);
     await this.conversationsRepository.removeMember(conversationId, userId);
     this.publisher.leaveConversation(userId, conversationId);
     this.publisher.toUser({ userId }, 'conversation:removed', { conversationId });
@@ -202,33 +157,34 @@ export class ConversationsService {
   }
 
   /** Accepts a message request the caller received; accepting anything else changes nothing. */
-  async acceptRequest(conversationId: string, callerId: string): Promise<Conversation> {
-    await this.requireMembership(conversationId, callerId);
-    await this.acceptRequestOf(conversationId, callerId, { includeDeclined: false });
-    return this.get(conversationId, callerId);
+  async acceptRequest(auth: AuthContext, conversationId: string): Promise<Conversation> {
+    await this.access.requireMember(auth, conversationId);
+    await this.acceptRequestOf(auth, conversationId, { includeDeclined: false });
+    return this.get(auth, conversationId);
   }
 
   /** Hides a message request from the caller for good; its opener is not told. */
-  async declineRequest(conversationId: string, callerId: string): Promise<void> {
-    const membership = await this.requireMembership(conversationId, callerId);
+  async declineRequest(auth: AuthContext, conversationId: string): Promise<void> {
+    const membership = await this.access.requireMember(auth, conversationId);
     if (!membership.request) throw new ConflictError('conversation is not a message request');
-    if (!(await this.conversationsRepository.declineRequest(conversationId, callerId))) {
-      throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    if (!(await this.conversationsRepository.declineRequest(conversationId, auth.userId))) {
+      throw new ConversationNotFoundError();
     }
-    this.publisher.leaveConversation(callerId, conversationId);
-    this.publisher.toUser({ userId: callerId }, 'conversation:removed', { conversationId });
+    this.publisher.leaveConversation(auth.userId, conversationId);
+    this.publisher.toUser({ userId: auth.userId }, 'conversation:removed', { conversationId });
   }
 
   /**
-   * A message request became a conversation (its receiver accepted it or sent in it): the
-   * receiver joins the conversation's room, the opener gets the receipts held back, and the two
-   * learn each other's presence where their settings allow it.
+   * A message request became a conversation (its receiver, the caller, accepted it or sent in
+   * it): the receiver joins the conversation's room, the opener gets the receipts held back,
+   * and the two learn each other's presence where their settings allow it.
    */
   async requestAccepted(
+    auth: AuthContext,
     conversationId: string,
-    receiverId: string,
     watermarks: AcceptedRequest,
   ): Promise<void> {
+    const receiverId = auth.userId;
     this.publisher.acceptRequest(receiverId, conversationId);
     if (watermarks.lastDeliveredSeq > 0) {
       this.publisher.toConversation(conversationId, 'receipt:update', {
@@ -238,7 +194,7 @@ export class ConversationsService {
         readSeq: watermarks.lastReadSeq,
       });
     }
-    const { members } = await this.get(conversationId, receiverId);
+    const { members } = await this.get(auth, conversationId);
     for (const { userId } of members) {
       const row = await this.conversationsRepository.findView(conversationId, userId);
       if (row) this.publisher.toUser({ userId }, 'conversation:updated', toConversation(row));
@@ -248,16 +204,16 @@ export class ConversationsService {
   }
 
   private async acceptRequestOf(
+    auth: AuthContext,
     conversationId: string,
-    userId: string,
     options: { includeDeclined: boolean },
   ): Promise<void> {
     const accepted = await this.conversationsRepository.acceptRequest(
       conversationId,
-      userId,
+      auth.userId,
       options,
     );
-    if (accepted) await this.requestAccepted(conversationId, userId, accepted);
+    if (accepted) await this.requestAccepted(auth, conversationId, accepted);
   }
 
   /**
@@ -271,13 +227,6 @@ export class ConversationsService {
       const row = await this.conversationsRepository.findView(conversationId, userId);
       if (row) this.publisher.toUser({ userId }, 'conversation:updated', toConversation(row));
     }
-  }
-
-  private async requireGroupManager(conversationId: string, callerId: string): Promise<void> {
-    const membership = await this.requireMembership(conversationId, callerId);
-    if (membership.type !== 'group') throw new ForbiddenError('only groups can be changed');
-    if (!MANAGERS.has(membership.role))
-      throw new ForbiddenError('only an owner or admin can do this');
   }
 
   private async requireUsersExist(userIds: string[]): Promise<void> {

@@ -2,10 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import {
   messageHistoryQuerySchema,
   readBodySchema,
+  type MessageHistoryInput,
   type MessagePage,
+  type ReadInput,
   type ReadResult,
 } from '@parley/protocol';
-import type { z } from 'zod';
 import { UuidParamPipe } from '../../common/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
@@ -22,9 +23,9 @@ export class MessagesController {
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
     @Query(new ZodValidationPipe(messageHistoryQuerySchema))
-    query: z.output<typeof messageHistoryQuerySchema>,
+    query: MessageHistoryInput,
   ): Promise<MessagePage> {
-    return this.messagesService.history(auth.userId, id, query);
+    return this.messagesService.history(auth, id, query);
   }
 
   @Post(':id/read')
@@ -32,8 +33,8 @@ export class MessagesController {
   read(
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
-    @Body(new ZodValidationPipe(readBodySchema)) body: z.output<typeof readBodySchema>,
+    @Body(new ZodValidationPipe(readBodySchema)) body: ReadInput,
   ): Promise<ReadResult> {
-    return this.messagesService.markRead(auth.userId, id, body.seq);
+    return this.messagesService.markRead(auth, id, body.seq);
   }
 }

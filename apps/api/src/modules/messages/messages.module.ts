@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { ConversationsModule } from '../conversations/conversations.module.js';
 import { PrivacyModule } from '../privacy/privacy.module.js';
 import { MessagesController } from './messages.controller.js';
@@ -6,7 +7,7 @@ import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
-  imports: [ConversationsModule, PrivacyModule],
+  imports: [AccessModule, ConversationsModule, PrivacyModule],
   controllers: [MessagesController],
   providers: [MessagesRepository, MessagesService],
   exports: [MessagesService],

@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
-import type { Message, MessagePage, ReadResult, SyncedConversation } from '@parley/protocol';
-import { NotFoundError } from '../../common/errors.js';
+import {
+  unreadCount,
+  type Message,
+  type MessageHistoryInput,
+  type MessagePage,
+  type ReadResult,
+  type SendMessageInput,
+  type SyncedConversation,
+  type SyncInput,
+} from '@parley/protocol';
+import { ConversationNotFoundError } from '../../common/errors.js';
 import { isUniqueViolation } from '../../database/postgres-errors.js';
 import {
   READ_RATE_LIMITERS,
@@ -10,16 +19,17 @@ import {
 } from '../../rate-limit/rate-limit.module.js';
 import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { Access } from '../access/access.js';
+import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
-
-const CONVERSATION_NOT_FOUND = 'conversation not found';
 
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly messagesRepository: MessagesRepository,
+    private readonly access: Access,
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
     private readonly presenceAudience: PresenceAudience,
@@ -32,34 +42,31 @@ export class MessagesService {
    * `clientMsgId` again returns the stored message (whatever the new content) and broadcasts
    * nothing.
    */
-  async send(
-    senderId: string,
-    input: { conversationId: string; content: string; clientMsgId: string },
-  ): Promise<Message> {
-    await consumeOrRefuse(this.sendRateLimiter, senderId);
-    const outcome = await this.storeOnce(senderId, input);
-    if (outcome.kind === 'not_member') throw new NotFoundError(CONVERSATION_NOT_FOUND);
+  async send(auth: AuthContext, input: SendMessageInput): Promise<Message> {
+    await consumeOrRefuse(this.sendRateLimiter, auth.userId);
+    const outcome = await this.storeOnce(auth, input);
+    if (outcome.kind === 'not_member') throw new ConversationNotFoundError();
     if (outcome.kind === 'created') {
       this.publisher.toConversation(input.conversationId, 'message:new', outcome.message);
     }
     if (outcome.acceptedRequest) {
       await this.conversationsService.requestAccepted(
+        auth,
         input.conversationId,
-        senderId,
         outcome.acceptedRequest,
       );
     } else if (outcome.firstSend) {
-      await this.presenceAudience.contactGained(senderId, input.conversationId);
+      await this.presenceAudience.contactGained(auth.userId, input.conversationId);
     }
     return outcome.message;
   }
 
   async history(
-    userId: string,
+    auth: AuthContext,
     conversationId: string,
-    query: { limit: number; before?: number; after?: number },
+    query: MessageHistoryInput,
   ): Promise<MessagePage> {
-    await this.conversationsService.requireMembership(conversationId, userId);
+    await this.access.requireMember(auth, conversationId);
     // One extra row tells whether there is more in the paging direction.
     const rows = await this.messagesRepository.page(conversationId, query, query.limit + 1);
     const hasMore = rows.length > query.limit;
@@ -71,25 +78,26 @@ export class MessagesService {
     return { messages, hasMore };
   }
 
-  async markDelivered(userId: string, conversationId: string, seq: number): Promise<void> {
-    await consumeOrRefuse(this.readRateLimiters.markDelivered, userId);
-    await this.advance(userId, conversationId, { readSeq: 0, deliveredSeq: seq });
+  async markDelivered(auth: AuthContext, conversationId: string, seq: number): Promise<void> {
+    await consumeOrRefuse(this.readRateLimiters.markDelivered, auth.userId);
+    await this.advance(auth, conversationId, { readSeq: 0, deliveredSeq: seq });
   }
 
   /** Moves the read watermark; the reader's other sockets (not `originSocketId`) hear of it. */
   async markRead(
-    userId: string,
+    auth: AuthContext,
     conversationId: string,
     seq: number,
     originSocketId?: string,
   ): Promise<ReadResult> {
-    await consumeOrRefuse(this.readRateLimiters.markRead, userId);
-    const change = await this.advance(userId, conversationId, { readSeq: seq, deliveredSeq: seq });
+    await consumeOrRefuse(this.readRateLimiters.markRead, auth.userId);
+    const change = await this.advance(auth, conversationId, { readSeq: seq, deliveredSeq: seq });
     const result = {
       lastReadSeq: change.lastReadSeq,
-      unreadCount: Math.max(0, change.lastSeq - change.lastReadSeq),
+      unreadCount: unreadCount(change.lastSeq, change.lastReadSeq),
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
+      const userId = auth.userId;
       this.publisher.toUser({ userId, exceptSocketId: originSocketId }, 'unread:update', {
         conversationId,
         ...result,
@@ -104,8 +112,8 @@ export class MessagesService {
    * user no longer belongs to come back as `removed`.
    */
   async sync(
-    userId: string,
-    input: { cursors: { conversationId: string; seq: number }[]; limit: number },
+    auth: AuthContext,
+    input: SyncInput,
   ): Promise<{ conversations: SyncedConversation[]; removed: string[] }> {
     const cursorByConversation = new Map<string, number>();
     for (const cursor of input.cursors) {
@@ -117,7 +125,7 @@ export class MessagesService {
       conversationId,
       seq,
     }));
-    const rows = await this.messagesRepository.messagesSince(userId, cursors, input.limit);
+    const rows = await this.messagesRepository.messagesSince(auth.userId, cursors, input.limit);
 
     const byConversation = new Map<string, SyncedConversation>();
     for (const row of rows) {
@@ -136,10 +144,8 @@ export class MessagesService {
     return { conversations: [...byConversation.values()], removed };
   }
 
-  private async storeOnce(
-    senderId: string,
-    input: { conversationId: string; content: string; clientMsgId: string },
-  ) {
+  private async storeOnce(auth: AuthContext, input: SendMessageInput) {
+    const senderId = auth.userId;
     try {
       return await this.messagesRepository.send({ id: uuidv7(), senderId, ...input });
     } catch (error) {
@@ -152,12 +158,13 @@ export class MessagesService {
   }
 
   private async advance(
-    userId: string,
+    auth: AuthContext,
     conversationId: string,
     target: { readSeq: number; deliveredSeq: number },
   ): Promise<WatermarkChange> {
+    const userId = auth.userId;
     const change = await this.messagesRepository.advanceWatermarks(conversationId, userId, target);
-    if (!change) throw new NotFoundError(CONVERSATION_NOT_FOUND);
+    if (!change) throw new ConversationNotFoundError();
     const moved =
       change.lastReadSeq !== change.previousReadSeq ||
       change.lastDeliveredSeq !== change.previousDeliveredSeq;

@@ -1,6 +1,9 @@
 import { Body, Controller, Get, Patch, UseGuards } from '@nestjs/common';
-import { privacySettingsPatchSchema, type PrivacySettings } from '@parley/protocol';
-import type { z } from 'zod';
+import {
+  privacySettingsPatchSchema,
+  type PrivacySettings,
+  type PrivacySettingsPatchInput,
+} from '@parley/protocol';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
 import { PrivacyRateLimitGuard } from './privacy-rate-limit.guard.js';
@@ -13,15 +16,15 @@ export class PrivacyController {
 
   @Get()
   get(@CurrentAuth() auth: AuthContext): Promise<PrivacySettings> {
-    return this.privacyService.get(auth.userId);
+    return this.privacyService.get(auth);
   }
 
   @Patch()
   update(
     @CurrentAuth() auth: AuthContext,
     @Body(new ZodValidationPipe(privacySettingsPatchSchema))
-    body: z.output<typeof privacySettingsPatchSchema>,
+    body: PrivacySettingsPatchInput,
   ): Promise<PrivacySettings> {
-    return this.privacyService.update(auth.userId, body);
+    return this.privacyService.update(auth, body);
   }
 }

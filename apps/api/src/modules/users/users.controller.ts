@@ -1,6 +1,5 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { userSearchQuerySchema, type User } from '@parley/protocol';
-import type { z } from 'zod';
+import { userSearchQuerySchema, type User, type UserSearchInput } from '@parley/protocol';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { UserSearchRateLimitGuard } from '../../rate-limit/rate-limit.guard.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
@@ -12,7 +11,7 @@ export class UsersController {
 
   @Get('me')
   me(@CurrentAuth() auth: AuthContext): Promise<User> {
-    return this.usersService.getById(auth.userId);
+    return this.usersService.getMe(auth);
   }
 
   @Get()
@@ -20,8 +19,8 @@ export class UsersController {
   search(
     @CurrentAuth() auth: AuthContext,
     @Query(new ZodValidationPipe(userSearchQuerySchema))
-    query: z.output<typeof userSearchQuerySchema>,
+    query: UserSearchInput,
   ): Promise<User[]> {
-    return this.usersService.search(auth.userId, query.search, query.limit);
+    return this.usersService.search(auth, query);
   }
 }

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import type { ConversationType, MemberRole } from '@parley/protocol';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { DatabaseConnection } from '../../database/database.js';
+import { conversationMembers, conversations } from '../../database/schema.js';
+
+/** What a user is in one conversation. */
+export interface Membership {
+  role: MemberRole;
+  type: ConversationType;
+  /** A message request the member received and has not answered. */
+  request: boolean;
+}
+
+@Injectable()
+export class AccessRepository {
+  constructor(private readonly database: DatabaseConnection) {}
+
+  /**
+   * The user's membership in each of `conversationIds` they belong to, in one query; none for a
+   * message request they declined: to them it does not exist.
+   */
+  async findMemberships(
+    userId: string,
+    conversationIds: string[],
+  ): Promise<Map<string, Membership>> {
+    if (conversationIds.length === 0) return new Map();
+    const rows = await this.database.db
+      .select({
+        conversationId: conversationMembers.conversationId,
+        role: conversationMembers.role,
+        type: conversations.type,
+        requestState: conversationMembers.requestState,
+      })
+      .from(conversationMembers)
+      .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
+      .where(
+        and(
+          eq(conversationMembers.userId, userId),
+          inArray(conversationMembers.conversationId, conversationIds),
+          sql`${conversationMembers.requestState} is distinct from 'declined'`,
+        ),
+      );
+    return new Map(
+      rows.map((row) => [
+        row.conversationId,
+        { role: row.role, type: row.type, request: row.requestState === 'pending' },
+      ]),
+    );
+  }
+}
