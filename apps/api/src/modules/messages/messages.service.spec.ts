@@ -1,0 +1,330 @@
+import type { Message } from '@parley/protocol';
+import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
+import { ConversationNotFoundError, RateLimitedError } from '../../common/errors.js';
+import type { ReadRateLimiters } from '../../rate-limit/rate-limit.module.js';
+import type { RealtimePublisher } from '../../realtime/realtime-publisher.js';
+import { Access } from '../access/access.js';
+import type { AccessRepository } from '../access/access.repository.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import type { PresenceAudience } from '../privacy/presence-audience.js';
+import type { MessagesRepository, SyncRow, WatermarkChange } from './messages.repository.js';
+import { MessagesService } from './messages.service.js';
+
+const conversationId = 'conversation-1';
+const auth = { userId: 'caller', sessionId: 'session' };
+
+const message = (seq: number, conversation = conversationId): Message => ({
+  id: `message-${conversation}-${seq}`,
+  conversationId: conversation,
+  seq,
+  senderId: 'caller',
+  clientMsgId: `client-${seq}`,
+  content: `message ${seq}`,
+  type: 'text',
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
+
+const watermarkChange = (overrides: Partial<WatermarkChange> = {}): WatermarkChange => ({
+  previousReadSeq: 2,
+  previousDeliveredSeq: 2,
+  lastReadSeq: 5,
+  lastDeliveredSeq: 5,
+  lastSeq: 9,
+  request: false,
+  ...overrides,
+});
+
+const allowAll = () => ({ consume: vi.fn().mockResolvedValue({ allowed: true }) });
+
+describe(MessagesService.name, () => {
+  let sut: MessagesService;
+  let messages: { [K in keyof MessagesRepository]: Mock };
+  let findMemberships: Mock;
+  let conversations: { requestAccepted: Mock };
+  let publisher: { toConversation: Mock; toUser: Mock };
+  let presenceAudience: { contactGained: Mock };
+  let readLimiters: { [K in keyof ReadRateLimiters]: { consume: Mock } };
+
+  beforeEach(() => {
+    messages = {
+      send: vi.fn(),
+      findByClientMsgId: vi.fn(),
+      page: vi.fn(),
+      advanceWatermarks: vi.fn(),
+      messagesSince: vi.fn(),
+    };
+    findMemberships = vi.fn(
+      async (_userId: string, ids: string[]) =>
+        new Map([[ids[0], { role: 'member', type: 'group', request: false }]]),
+    );
+    conversations = { requestAccepted: vi.fn() };
+    publisher = { toConversation: vi.fn(), toUser: vi.fn() };
+    presenceAudience = { contactGained: vi.fn() };
+    readLimiters = {
+      markRead: allowAll(),
+      markDelivered: allowAll(),
+      joinConversation: allowAll(),
+      sync: allowAll(),
+      restRead: allowAll(),
+    };
+    sut = new MessagesService(
+      messages as unknown as MessagesRepository,
+      new Access({ findMemberships } as unknown as AccessRepository),
+      conversations as unknown as ConversationsService,
+      publisher as unknown as RealtimePublisher,
+      presenceAudience as unknown as PresenceAudience,
+      allowAll(),
+      readLimiters,
+    );
+  });
+
+  describe('send', () => {
+    const input = { conversationId, content: 'hello', clientMsgId: 'client-1' };
+
+    it('broadcasts a new message to the conversation', async () => {
+      messages.send.mockResolvedValue({ kind: 'created', message: message(1), firstSend: false });
+
+      await expect(sut.send(auth, input)).resolves.toEqual(message(1));
+
+      expect(messages.send).toHaveBeenCalledWith(
+        expect.objectContaining({ senderId: 'caller', ...input }),
+      );
+      expect(publisher.toConversation).toHaveBeenCalledWith(
+        conversationId,
+        'message:new',
+        message(1),
+      );
+    });
+
+    it('answers a duplicate with the stored message and broadcasts nothing', async () => {
+      messages.send.mockResolvedValue({ kind: 'duplicate', message: message(1) });
+
+      await expect(sut.send(auth, input)).resolves.toEqual(message(1));
+      expect(publisher.toConversation).not.toHaveBeenCalled();
+    });
+
+    it('tells a non-member the conversation does not exist', async () => {
+      messages.send.mockResolvedValue({ kind: 'not_member' });
+
+      await expect(sut.send(auth, input)).rejects.toThrow(ConversationNotFoundError);
+      expect(publisher.toConversation).not.toHaveBeenCalled();
+    });
+
+    it('accepts the message request the sender had received', async () => {
+      const acceptedRequest = { lastReadSeq: 3, lastDeliveredSeq: 3 };
+      messages.send.mockResolvedValue({ kind: 'created', message: message(3), acceptedRequest });
+
+      await sut.send(auth, input);
+
+      expect(conversations.requestAccepted).toHaveBeenCalledWith(
+        auth,
+        conversationId,
+        acceptedRequest,
+      );
+      expect(presenceAudience.contactGained).not.toHaveBeenCalled();
+    });
+
+    it('makes the other member a contact on the sender’s first message', async () => {
+      messages.send.mockResolvedValue({ kind: 'created', message: message(1), firstSend: true });
+
+      await sut.send(auth, input);
+
+      expect(presenceAudience.contactGained).toHaveBeenCalledWith('caller', conversationId);
+    });
+  });
+
+  describe('history', () => {
+    it('tells a non-member the conversation does not exist, reading nothing', async () => {
+      findMemberships.mockResolvedValue(new Map());
+
+      await expect(sut.history(auth, conversationId, { limit: 2 })).rejects.toThrow(
+        ConversationNotFoundError,
+      );
+      expect(messages.page).not.toHaveBeenCalled();
+    });
+
+    it('asks for one more than the limit and answers hasMore false when it is not there', async () => {
+      messages.page.mockResolvedValue([message(1), message(2)]);
+
+      const page = await sut.history(auth, conversationId, { limit: 2 });
+
+      expect(messages.page).toHaveBeenCalledWith(conversationId, { limit: 2 }, 3);
+      expect(page).toEqual({ messages: [message(1), message(2)], hasMore: false });
+    });
+
+    it('paging back, drops the oldest extra message', async () => {
+      messages.page.mockResolvedValue([message(4), message(5), message(6)]);
+
+      const page = await sut.history(auth, conversationId, { limit: 2, before: 7 });
+
+      expect(page).toEqual({ messages: [message(5), message(6)], hasMore: true });
+    });
+
+    it('paging forward, drops the newest extra message', async () => {
+      messages.page.mockResolvedValue([message(4), message(5), message(6)]);
+
+      const page = await sut.history(auth, conversationId, { limit: 2, after: 3 });
+
+      expect(page).toEqual({ messages: [message(4), message(5)], hasMore: true });
+    });
+  });
+
+  describe('markRead', () => {
+    it('answers the read watermark and the unread count left', async () => {
+      messages.advanceWatermarks.mockResolvedValue(watermarkChange());
+
+      await expect(sut.markRead(auth, conversationId, 5)).resolves.toEqual({
+        lastReadSeq: 5,
+        unreadCount: 4,
+      });
+      expect(messages.advanceWatermarks).toHaveBeenCalledWith(conversationId, 'caller', {
+        readSeq: 5,
+        deliveredSeq: 5,
+      });
+    });
+
+    it('tells the room the receipts and the reader’s other sockets the unread count', async () => {
+      messages.advanceWatermarks.mockResolvedValue(watermarkChange());
+
+      await sut.markRead(auth, conversationId, 5, 'socket-1');
+
+      expect(publisher.toConversation).toHaveBeenCalledWith(conversationId, 'receipt:update', {
+        conversationId,
+        userId: 'caller',
+        deliveredSeq: 5,
+        readSeq: 5,
+      });
+      expect(publisher.toUser).toHaveBeenCalledWith(
+        { userId: 'caller', exceptSocketId: 'socket-1' },
+        'unread:update',
+        { conversationId, lastReadSeq: 5, unreadCount: 4 },
+      );
+    });
+
+    it('tells nobody when the watermarks did not move', async () => {
+      messages.advanceWatermarks.mockResolvedValue(
+        watermarkChange({ previousReadSeq: 5, previousDeliveredSeq: 5 }),
+      );
+
+      await sut.markRead(auth, conversationId, 3);
+
+      expect(publisher.toConversation).not.toHaveBeenCalled();
+      expect(publisher.toUser).not.toHaveBeenCalled();
+    });
+
+    it('keeps the receipts of a pending message request from its opener', async () => {
+      messages.advanceWatermarks.mockResolvedValue(watermarkChange({ request: true }));
+
+      await sut.markRead(auth, conversationId, 5);
+
+      expect(publisher.toConversation).not.toHaveBeenCalled();
+      expect(publisher.toUser).toHaveBeenCalledWith(
+        expect.objectContaining({ userId: 'caller' }),
+        'unread:update',
+        expect.anything(),
+      );
+    });
+
+    it('never answers a negative unread count', async () => {
+      messages.advanceWatermarks.mockResolvedValue(watermarkChange({ lastReadSeq: 9, lastSeq: 8 }));
+
+      await expect(sut.markRead(auth, conversationId, 9)).resolves.toMatchObject({
+        unreadCount: 0,
+      });
+    });
+
+    it('tells a non-member the conversation does not exist', async () => {
+      messages.advanceWatermarks.mockResolvedValue(undefined);
+
+      await expect(sut.markRead(auth, conversationId, 5)).rejects.toThrow(
+        ConversationNotFoundError,
+      );
+    });
+
+    it('refuses before any write once the caller’s read bucket is empty', async () => {
+      readLimiters.markRead.consume.mockResolvedValue({ allowed: false, retryAfterMs: 100 });
+
+      await expect(sut.markRead(auth, conversationId, 5)).rejects.toThrow(RateLimitedError);
+      expect(readLimiters.markRead.consume).toHaveBeenCalledWith('caller');
+      expect(messages.advanceWatermarks).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('markDelivered', () => {
+    it('moves only the delivered watermark', async () => {
+      messages.advanceWatermarks.mockResolvedValue(watermarkChange({ lastReadSeq: 2 }));
+
+      await sut.markDelivered(auth, conversationId, 5);
+
+      expect(messages.advanceWatermarks).toHaveBeenCalledWith(conversationId, 'caller', {
+        readSeq: 0,
+        deliveredSeq: 5,
+      });
+      expect(publisher.toUser).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('sync', () => {
+    const row = (conversation: string, seq?: number): SyncRow => ({
+      conversationId: conversation,
+      cursorSeq: null,
+      message: seq === undefined ? null : message(seq, conversation),
+    });
+
+    it('asks once per conversation, with the lower cursor of one listed twice', async () => {
+      messages.messagesSince.mockResolvedValue([]);
+
+      await sut.sync(auth, {
+        cursors: [
+          { conversationId: 'a', seq: 9 },
+          { conversationId: 'b', seq: 1 },
+          { conversationId: 'a', seq: 4 },
+          { conversationId: 'a', seq: 6 },
+        ],
+        limit: 10,
+      });
+
+      expect(messages.messagesSince).toHaveBeenCalledWith(
+        'caller',
+        [
+          { conversationId: 'a', seq: 4 },
+          { conversationId: 'b', seq: 1 },
+        ],
+        10,
+      );
+    });
+
+    it('groups messages by conversation and marks hasMore past the limit', async () => {
+      messages.messagesSince.mockResolvedValue([
+        row('a', 5),
+        row('a', 6),
+        row('a', 7),
+        row('b', 2),
+        row('c'),
+      ]);
+
+      const result = await sut.sync(auth, { cursors: [], limit: 2 });
+
+      expect(result.conversations).toEqual([
+        { conversationId: 'a', messages: [message(5, 'a'), message(6, 'a')], hasMore: true },
+        { conversationId: 'b', messages: [message(2, 'b')], hasMore: false },
+        { conversationId: 'c', messages: [], hasMore: false },
+      ]);
+      expect(result.removed).toEqual([]);
+    });
+
+    it('reports the listed conversations the caller no longer belongs to as removed', async () => {
+      messages.messagesSince.mockResolvedValue([row('a')]);
+
+      const result = await sut.sync(auth, {
+        cursors: [
+          { conversationId: 'a', seq: 1 },
+          { conversationId: 'gone', seq: 3 },
+        ],
+        limit: 5,
+      });
+
+      expect(result.removed).toEqual(['gone']);
+    });
+  });
+});
