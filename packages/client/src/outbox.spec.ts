@@ -30,7 +30,10 @@ function createOutbox(maxAttempts = 3) {
   return new Outbox({
     transmit: (payload) =>
       new Promise((resolve, reject) => transmissions.push({ payload, resolve, reject })),
-    onSent: (message) => sent.push(message),
+    deliver: (message) => {
+      sent.push(message);
+      return true;
+    },
     onChange: () => undefined,
     backoff: { initialDelayMs: 100, maxDelayMs: 1000, randomizationFactor: 0 },
     maxAttempts,
