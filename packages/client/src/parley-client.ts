@@ -131,8 +131,8 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
   private readonly cookieSession: boolean;
   private readonly connection: Connection;
   private readonly command: SocketCommand;
-  private readonly sync: SyncLoop;
   private readonly outboxQueue: Outbox;
+  private readonly sync: SyncLoop;
   private currentUser: User | null = null;
   private closed = false;
 
@@ -181,35 +181,28 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     });
     this.socket = this.connection.socket;
     this.command = socketCommand(this.socket, options.ackTimeoutMs ?? 10_000);
-    this.sync = new SyncLoop({
-      command: this.command,
-      isConnected: () => this.socket.connected,
-      cursors: options.cursors,
-      limit: options.syncLimit,
-      backoff,
-      onReleased: (messages) => {
-        for (const message of messages) this.emit('message', message);
-        this.outboxQueue.released(messages);
-      },
-      onRemoved: (conversationId) => {
-        this.outboxQueue.forgetConversation(conversationId);
-        this.emit('removed', { conversationId });
-      },
-      onCaughtUp: () => this.connection.caughtUp(),
-    });
     this.outboxQueue = new Outbox({
       transmit: async (payload) => (await this.command('message:send', payload)).message,
-      // The one place an own message reaches the app: as a `message`, in order, once.
-      deliver: (message) => {
-        this.sync.acceptLive(message);
-        return this.sync.isReleased(message);
-      },
+      deliver: (message) => this.sync.acceptSent(message),
       // A snapshot per change would cost a load generator's burst O(n^2) copies: only on demand.
       onChange: () => {
         if (this.hasListeners('outbox')) this.emit('outbox', this.outbox);
       },
       backoff,
       maxAttempts: options.maxSendAttempts ?? 5,
+    });
+    this.sync = new SyncLoop({
+      command: this.command,
+      isConnected: () => this.socket.connected,
+      cursors: options.cursors,
+      limit: options.syncLimit,
+      backoff,
+      outbox: this.outboxQueue,
+      onReleased: (messages) => {
+        for (const message of messages) this.emit('message', message);
+      },
+      onRemoved: (conversationId) => this.emit('removed', { conversationId }),
+      onCaughtUp: () => this.connection.caughtUp(),
     });
     this.listenToSocket();
   }

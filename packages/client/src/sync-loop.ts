@@ -1,6 +1,7 @@
 import type { Message, SyncedConversation } from '@parley/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { MessageLedger, type SyncCursor } from './message-ledger.js';
+import type { Outbox } from './outbox.js';
 import type { CommandResult, SocketCommand } from './socket-commands.js';
 import { ParleySocketError } from './socket-error.js';
 
@@ -20,9 +21,11 @@ export interface SyncLoopOptions {
   /** Messages per conversation and sync round (the server's default when undefined). */
   limit: number | undefined;
   backoff: BackoffOptions;
+  /** Its confirmed entries leave right after the ledger released their messages. */
+  outbox: Pick<Outbox, 'released' | 'forgetConversation'>;
   /** Messages the ledger released, in seq order per conversation. */
   onReleased: (messages: Message[]) => void;
-  /** The user is no longer a member: the ledger has forgotten the conversation. */
+  /** The user is no longer a member: the ledger and the outbox have forgotten the conversation. */
   onRemoved: (conversationId: string) => void;
   /** A sync round finished with nothing left to fetch: the client is caught up. */
   onCaughtUp: () => void;
@@ -31,7 +34,9 @@ export interface SyncLoopOptions {
 /**
  * Brings the client up to date after every (re)connection and whenever live messages leave a
  * gap or the server asks for a `resync`, and merges everything (live, synced, sent) through the
- * ledger, which releases each message once and in order.
+ * ledger, which releases each message once and in order. The user's own messages reach the app
+ * this way only: a confirmed one behind a gap waits like any other, and its outbox entry stays
+ * until then, so the app shows it all along, once, and in its place.
  */
 export class SyncLoop {
   private ledger: MessageLedger;
@@ -49,11 +54,6 @@ export class SyncLoop {
   /** See {@link MessageLedger.cursors}. */
   cursors(): SyncCursor[] {
     return this.ledger.cursors();
-  }
-
-  /** Whether the message has reached the app (see {@link MessageLedger.isReleased}). */
-  isReleased(message: Message): boolean {
-    return this.ledger.isReleased(message);
   }
 
   /** The socket connected: sync from the cursors. */
@@ -100,9 +100,20 @@ export class SyncLoop {
     }
   }
 
+  /**
+   * A message the server confirmed to this client's send, released like a live one. Answers
+   * whether the app has it now (released, or earlier by its live echo or a sync); if not, the
+   * outbox keeps its entry until the release (see `OutboxOptions.deliver`).
+   */
+  acceptSent(message: Message): boolean {
+    this.acceptLive(message);
+    return this.ledger.isReleased(message);
+  }
+
   /** The user is no longer a member of the conversation. */
   forget(conversationId: string): void {
     this.ledger.forget(conversationId);
+    this.options.outbox.forgetConversation(conversationId);
     this.options.onRemoved(conversationId);
   }
 
@@ -166,6 +177,8 @@ export class SyncLoop {
   }
 
   private release(messages: Message[]): void {
-    if (messages.length > 0) this.options.onReleased(messages);
+    if (messages.length === 0) return;
+    this.options.onReleased(messages);
+    this.options.outbox.released(messages);
   }
 }
