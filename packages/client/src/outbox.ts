@@ -7,7 +7,10 @@ export interface OutboxEntry {
   readonly clientMsgId: string;
   readonly conversationId: string;
   readonly content: string;
-  /** `pending`: queued or on its way; `failed`: gave up, waits for `retrySend` or `cancelSend`. */
+  /**
+   * `pending`: queued, on its way, or stored and waiting for earlier messages to be released
+   * before it; `failed`: gave up, waits for `retrySend` or `cancelSend`.
+   */
   readonly status: 'pending' | 'failed';
   /** How many times it was transmitted. */
   readonly attempts: number;
