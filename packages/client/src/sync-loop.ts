@@ -27,7 +27,7 @@ export interface SyncLoopOptions {
   onReleased: (messages: Message[]) => void;
   /** The user is no longer a member: the ledger and the outbox have forgotten the conversation. */
   onRemoved: (conversationId: string) => void;
-  /** A sync round finished with nothing left to fetch: the client is caught up. */
+  /** A sync finished with nothing left to fetch: the client is caught up (`connected`). */
   onCaughtUp: () => void;
 }
 
@@ -89,7 +89,7 @@ export class SyncLoop {
     void this.synchronize(this.run);
   }
 
-  /** A message from `message:new` or a send ack; a gap it reveals is synced after a while. */
+  /** A message from `message:new`; a gap it reveals is synced after a while. */
   acceptLive(message: Message): void {
     this.release(this.ledger.acceptLive(message, { syncing: this.syncing }));
     if (!this.syncing && this.ledger.hasGaps() && !this.gapSyncTimer) {
