@@ -1,5 +1,6 @@
 export { ParleyClient } from './parley-client.js';
-export type { ConnectionStatus, ParleyClientEvents, ParleyClientOptions } from './parley-client.js';
+export type { ParleyClientEvents, ParleyClientOptions } from './parley-client.js';
+export type { ConnectionStatus } from './connection.js';
 export { mergeConversationUpdate } from './conversation-update.js';
 export { ParleyApiError, ParleyHttpClient } from './http-client.js';
 export type {
@@ -10,6 +11,7 @@ export type {
 export { isSessionRejected } from './session.js';
 export { ParleySocketError } from './socket-error.js';
 export type { ParleySocketErrorCode } from './socket-error.js';
+export { isFinalSendError } from './outbox.js';
 export type { OutboxEntry } from './outbox.js';
 export type { SyncCursor } from './message-ledger.js';
 export type { BackoffOptions } from './backoff.js';

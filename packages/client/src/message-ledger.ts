@@ -76,6 +76,12 @@ export class MessageLedger {
     return release(ledger);
   }
 
+  /** Whether the message has been released (or passed over with a gap given up on). */
+  isReleased(message: Message): boolean {
+    const releasedSeq = this.conversations.get(message.conversationId)?.releasedSeq ?? null;
+    return releasedSeq !== null && message.seq <= releasedSeq;
+  }
+
   /** Whether some message waits behind a gap (or for its conversation's start). */
   hasGaps(): boolean {
     for (const ledger of this.conversations.values()) {

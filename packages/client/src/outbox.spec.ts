@@ -1,6 +1,6 @@
 import type { Message, SendMessagePayload } from '@parley/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Outbox } from './outbox.js';
+import { isFinalSendError, Outbox } from './outbox.js';
 import { ParleySocketError } from './socket-error.js';
 
 const conversationId = '00000000-0000-4000-8000-00000000000a';
@@ -24,13 +24,18 @@ function storedMessage(payload: SendMessagePayload, seq: number): Message {
 
 let transmissions: Transmission[];
 let sent: Message[];
+/** Whether the ledger releases a confirmed message at once (nothing missing before it). */
+let releasedAtAck: boolean;
 let sut: Outbox;
 
 function createOutbox(maxAttempts = 3) {
   return new Outbox({
     transmit: (payload) =>
       new Promise((resolve, reject) => transmissions.push({ payload, resolve, reject })),
-    onSent: (message) => sent.push(message),
+    deliver: (message) => {
+      sent.push(message);
+      return releasedAtAck;
+    },
     onChange: () => undefined,
     backoff: { initialDelayMs: 100, maxDelayMs: 1000, randomizationFactor: 0 },
     maxAttempts,
@@ -45,6 +50,7 @@ beforeEach(() => {
   vi.useFakeTimers();
   transmissions = [];
   sent = [];
+  releasedAtAck = true;
   sut = createOutbox();
 });
 
@@ -163,4 +169,54 @@ describe('Outbox', () => {
     sut.resume();
     expect(transmissions).toEqual([]);
   });
+
+  it('keeps a confirmed entry until the ledger releases its message, without resending it', async () => {
+    releasedAtAck = false;
+    sut.resume();
+    const sending = enqueue('behind a gap');
+    const stored = storedMessage(transmissions[0]!.payload, 12);
+    transmissions[0]!.resolve(stored);
+
+    expect(await sending).toEqual(stored);
+    expect(sut.entries.map((entry) => [entry.content, entry.status])).toEqual([
+      ['behind a gap', 'pending'],
+    ]);
+    sut.suspend();
+    sut.resume();
+    expect(transmissions).toHaveLength(1);
+
+    sut.released([storedMessage({ conversationId, content: 'other', clientMsgId: 'x' }, 11)]);
+    expect(sut.entries).toHaveLength(1);
+    sut.released([stored]);
+    expect(sut.entries).toEqual([]);
+  });
+
+  it('keeps one snapshot of the entries until they change', () => {
+    const empty = sut.entries;
+    expect(sut.entries).toBe(empty);
+    enqueue('one');
+    const queued = sut.entries;
+    expect(queued).not.toBe(empty);
+    expect(sut.entries).toBe(queued);
+    expect(Object.isFrozen(queued)).toBe(true);
+
+    sut.resume();
+    expect(sut.entries).not.toBe(queued);
+    expect(sut.entries.map((entry) => entry.attempts)).toEqual([1]);
+    expect(queued.map((entry) => entry.attempts)).toEqual([0]);
+  });
+});
+
+describe('isFinalSendError', () => {
+  it.each(['VALIDATION', 'NOT_FOUND', 'FORBIDDEN'] as const)('is true for %s', (code) => {
+    expect(isFinalSendError(new ParleySocketError(code, 'no'))).toBe(true);
+  });
+
+  it.each(['RATE_LIMITED', 'UNAVAILABLE', 'TIMEOUT', 'CANCELLED', 'CLOSED'] as const)(
+    'is false for %s, and for anything but a ParleySocketError',
+    (code) => {
+      expect(isFinalSendError(new ParleySocketError(code, 'later'))).toBe(false);
+      expect(isFinalSendError(new Error(code))).toBe(false);
+    },
+  );
 });

@@ -7,7 +7,10 @@ export interface OutboxEntry {
   readonly clientMsgId: string;
   readonly conversationId: string;
   readonly content: string;
-  /** `pending`: queued or on its way; `failed`: gave up, waits for `retrySend` or `cancelSend`. */
+  /**
+   * `pending`: queued, on its way, or stored and waiting for earlier messages to be released
+   * before it; `failed`: gave up, waits for `retrySend` or `cancelSend`.
+   */
   readonly status: 'pending' | 'failed';
   /** How many times it was transmitted. */
   readonly attempts: number;
@@ -18,8 +21,11 @@ export interface OutboxEntry {
 export interface OutboxOptions {
   /** Emits `message:send` and resolves with the stored message; rejects with a ParleySocketError. */
   transmit: (payload: SendMessagePayload) => Promise<Message>;
-  /** Called with every message the server confirmed. */
-  onSent: (message: Message) => void;
+  /**
+   * Hands every message the server confirmed to the ledger; answers whether the app has it (the
+   * ledger released it, now or before). If not, its entry stays until `released` reports it.
+   */
+  deliver: (message: Message) => boolean;
   /** Called whenever the entries changed. */
   onChange: () => void;
   backoff: BackoffOptions;
@@ -28,20 +34,34 @@ export interface OutboxOptions {
 }
 
 interface QueuedMessage {
-  entry: Mutable<OutboxEntry>;
+  /** Replaced, never changed: a snapshot of `entries` stays as it was. */
+  entry: OutboxEntry;
   /** Consecutive transient failures, for the backoff and `maxAttempts`. */
   transientFailures: number;
   inFlight: boolean;
+  /** The server confirmed it; the entry waits for the ledger to release the message. */
+  acked: boolean;
   settle: {
     resolve: (message: Message) => void;
     reject: (error: ParleySocketError) => void;
   } | null;
 }
 
-type Mutable<T> = { -readonly [Key in keyof T]: T[Key] };
-
 /** The server will answer the same again: retrying cannot help. */
-const FINAL_ERRORS = new Set(['VALIDATION', 'NOT_FOUND', 'FORBIDDEN']);
+const FINAL_ERRORS: ReadonlySet<string> = new Set(['VALIDATION', 'NOT_FOUND', 'FORBIDDEN']);
+
+/**
+ * Whether a send was refused for good (`VALIDATION`, `NOT_FOUND`, `FORBIDDEN`): the outbox has
+ * dropped the message, and sending it again unchanged would be refused again. Any other failure
+ * leaves a `failed` entry in the outbox (see `retrySend`).
+ * @example
+ * client.send(conversationId, text).catch((error) => {
+ *   if (isFinalSendError(error)) showNotSent(text, error.message);
+ * });
+ */
+export function isFinalSendError(error: unknown): error is ParleySocketError {
+  return error instanceof ParleySocketError && FINAL_ERRORS.has(error.code);
+}
 
 /**
  * Messages waiting for the server's ack, in the order they were sent. While online, entries are
@@ -49,10 +69,15 @@ const FINAL_ERRORS = new Set(['VALIDATION', 'NOT_FOUND', 'FORBIDDEN']);
  * failure the outbox waits (the server's `retryAfterMs`, or a backoff) and then probes with the
  * oldest entry alone before it sends the rest. Going offline keeps every entry; going online
  * again resends them in their original order with the same `clientMsgId`, which the server
- * deduplicates.
+ * deduplicates. An entry the server confirmed stays until the ledger has released its message
+ * (see `deliver`), so that an app showing `entries` and released messages always shows it once.
  */
 export class Outbox {
   private readonly queue: QueuedMessage[] = [];
+  /** Confirmed entries whose message the ledger holds back (behind a gap), by clientMsgId. */
+  private readonly awaitingRelease = new Map<string, QueuedMessage>();
+  /** Built on the first read after a change: a burst of changes costs no copies. */
+  private snapshot: readonly OutboxEntry[] | null = null;
   private online = false;
   /** Bumped when going offline: an answer to an earlier transmission is void. */
   private epoch = 0;
@@ -63,8 +88,10 @@ export class Outbox {
 
   constructor(private readonly options: OutboxOptions) {}
 
-  get entries(): OutboxEntry[] {
-    return this.queue.map((queued) => ({ ...queued.entry }));
+  /** The entries, oldest first; the same array until the next change. */
+  get entries(): readonly OutboxEntry[] {
+    this.snapshot ??= Object.freeze(this.queue.map((queued) => queued.entry));
+    return this.snapshot;
   }
 
   /** Queues a message; resolves with the stored message once the server confirmed it. */
@@ -79,11 +106,12 @@ export class Outbox {
       },
       transientFailures: 0,
       inFlight: false,
+      acked: false,
       settle: null,
     };
     const sent = this.awaitSettle(queued);
     this.queue.push(queued);
-    this.options.onChange();
+    this.changed();
     this.pump();
     return sent;
   }
@@ -96,10 +124,10 @@ export class Outbox {
         new ParleySocketError('NOT_FOUND', `No failed message ${clientMsgId} in the outbox`),
       );
     }
-    queued.entry.status = 'pending';
+    queued.entry = { ...queued.entry, status: 'pending' };
     queued.transientFailures = 0;
     const sent = this.awaitSettle(queued);
-    this.options.onChange();
+    this.changed();
     this.pump();
     return sent;
   }
@@ -113,8 +141,32 @@ export class Outbox {
     if (!queued) return false;
     this.remove(queued);
     queued.settle?.reject(new ParleySocketError('CANCELLED', 'The message was cancelled'));
-    this.options.onChange();
+    this.changed();
     return true;
+  }
+
+  /** The ledger released these messages to the app: confirmed entries among them leave. */
+  released(messages: readonly Message[]): void {
+    if (this.awaitingRelease.size === 0) return;
+    let removed = false;
+    for (const message of messages) {
+      const queued = this.awaitingRelease.get(message.clientMsgId);
+      if (!queued || queued.entry.conversationId !== message.conversationId) continue;
+      this.remove(queued);
+      removed = true;
+    }
+    if (removed) this.changed();
+  }
+
+  /** The user left the conversation: its confirmed entries will never be released. */
+  forgetConversation(conversationId: string): void {
+    let removed = false;
+    for (const queued of [...this.awaitingRelease.values()]) {
+      if (queued.entry.conversationId !== conversationId) continue;
+      this.remove(queued);
+      removed = true;
+    }
+    if (removed) this.changed();
   }
 
   /** Starts transmitting (the socket is connected and synced). */
@@ -135,8 +187,9 @@ export class Outbox {
   clear(error: ParleySocketError): void {
     this.suspend();
     const dropped = this.queue.splice(0);
+    this.awaitingRelease.clear();
     for (const queued of dropped) queued.settle?.reject(error);
-    if (dropped.length > 0) this.options.onChange();
+    if (dropped.length > 0) this.changed();
   }
 
   private pump(): void {
@@ -151,7 +204,7 @@ export class Outbox {
     }
     if (this.probing && this.queue.some((queued) => queued.inFlight)) return;
     for (const queued of this.queue) {
-      if (queued.entry.status !== 'pending' || queued.inFlight) continue;
+      if (queued.entry.status !== 'pending' || queued.inFlight || queued.acked) continue;
       void this.transmit(queued);
       if (this.probing) return;
     }
@@ -161,8 +214,8 @@ export class Outbox {
     const epoch = this.epoch;
     const { clientMsgId, conversationId, content } = queued.entry;
     queued.inFlight = true;
-    queued.entry.attempts++;
-    this.options.onChange();
+    queued.entry = { ...queued.entry, attempts: queued.entry.attempts + 1 };
+    this.changed();
     let message: Message;
     try {
       message = await this.options.transmit({ conversationId, content, clientMsgId });
@@ -173,18 +226,27 @@ export class Outbox {
       return;
     }
     this.probing = false;
-    if (this.queue.includes(queued)) {
-      this.remove(queued);
+    const stillQueued = this.queue.includes(queued);
+    if (stillQueued) {
+      queued.inFlight = false;
+      queued.acked = true;
       queued.settle?.resolve(message);
-      this.options.onChange();
+      queued.settle = null;
     }
-    this.options.onSent(message);
+    if (this.options.deliver(message)) {
+      if (stillQueued && this.queue.includes(queued)) {
+        this.remove(queued);
+        this.changed();
+      }
+    } else if (stillQueued) {
+      this.awaitingRelease.set(clientMsgId, queued);
+    }
     this.pump();
   }
 
   private handleFailure(queued: QueuedMessage, error: ParleySocketError): void {
     queued.inFlight = false;
-    queued.entry.lastError = error;
+    queued.entry = { ...queued.entry, lastError: error };
     if (FINAL_ERRORS.has(error.code)) {
       this.remove(queued);
       queued.settle?.reject(error);
@@ -194,13 +256,13 @@ export class Outbox {
         error.retryAfterMs ?? backoffDelay(queued.transientFailures, this.options.backoff),
       );
     } else if (++queued.transientFailures >= this.options.maxAttempts) {
-      queued.entry.status = 'failed';
+      queued.entry = { ...queued.entry, status: 'failed' };
       queued.settle?.reject(error);
       queued.settle = null;
     } else {
       this.waitAtLeast(backoffDelay(queued.transientFailures - 1, this.options.backoff));
     }
-    this.options.onChange();
+    this.changed();
     this.pump();
   }
 
@@ -221,6 +283,12 @@ export class Outbox {
 
   private remove(queued: QueuedMessage): void {
     this.queue.splice(this.queue.indexOf(queued), 1);
+    this.awaitingRelease.delete(queued.entry.clientMsgId);
+  }
+
+  private changed(): void {
+    this.snapshot = null;
+    this.options.onChange();
   }
 
   private cancelWaitTimer(): void {

@@ -1,46 +1,39 @@
 import {
   messageContentSchema,
   uuidSchema,
-  type Ack,
-  type ClientToServerEvents,
   type ConversationUpdate,
   type LoginBody,
   type Message,
   type PresenceEvent,
   type ReceiptUpdate,
   type RegisterBody,
-  type ServerToClientEvents,
-  type SyncedConversation,
   type TokenPair,
   type TokenResponse,
   type TypingEvent,
   type UnreadUpdate,
   type User,
 } from '@parley/protocol';
-import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import type { ManagerOptions, SocketOptions } from 'socket.io-client';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { newClientMsgId } from './client-msg-id.js';
+import { Connection, type ConnectionStatus } from './connection.js';
 import { ParleyHttpClient } from './http-client.js';
-import { MessageLedger, type SyncCursor } from './message-ledger.js';
+import type { SyncCursor } from './message-ledger.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { ParleySession } from './session.js';
+import { socketCommand, type ParleySocket, type SocketCommand } from './socket-commands.js';
 import { ParleySocketError } from './socket-error.js';
+import { SyncLoop } from './sync-loop.js';
 import { TypedEventEmitter } from './typed-event-emitter.js';
-
-/**
- * - `connecting`: first connection after `connect()`;
- * - `connected`: connected and caught up (the sync after connecting finished), sends flow;
- * - `reconnecting`: the connection dropped (or the token expired) and is being restored;
- * - `disconnected`: not connected and not trying (before `connect()`, after `disconnect()`,
- *   `close()`, `logout()` or the end of the session).
- */
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
 /** Events of {@link ParleyClient}. */
 export interface ParleyClientEvents {
   /**
    * Every message of every conversation exactly once, the user's own included, in seq order
-   * per conversation: live ones, ones sync brought after a reconnect, and sent ones.
+   * per conversation: live ones, ones sync brought after a reconnect, and sent ones. This is the
+   * only way a message reaches the app: an own message shows as its `outbox` entry until this
+   * event, and the entry leaves right after it once the server has confirmed the message (the
+   * live echo can come before the ack: match the two by `clientMsgId` meanwhile).
    */
   message: (message: Message) => void;
   receipt: (update: ReceiptUpdate) => void;
@@ -58,7 +51,7 @@ export interface ParleyClientEvents {
   presence: (event: PresenceEvent) => void;
   status: (status: ConnectionStatus) => void;
   /** The outbox changed; the argument is {@link ParleyClient.outbox}. */
-  outbox: (entries: OutboxEntry[]) => void;
+  outbox: (entries: readonly OutboxEntry[]) => void;
   /** The server refused to refresh the session (revoked or expired): sign in again. */
   signedOut: () => void;
 }
@@ -113,21 +106,6 @@ export interface ParleyClientOptions {
   fetch?: typeof fetch;
 }
 
-type CommandName = keyof ClientToServerEvents;
-type CommandPayload<Command extends CommandName> = Parameters<ClientToServerEvents[Command]>[0];
-type CommandAck<Command extends CommandName> = Parameters<
-  ClientToServerEvents[Command]
->[1] extends (response: infer Response) => void
-  ? Response
-  : never;
-type CommandResult<Command extends CommandName> = Extract<CommandAck<Command>, { ok: true }>;
-type SyncAnswer = CommandResult<'sync'>;
-
-/** How long a gap in live messages may last before a sync fills it. */
-const GAP_SYNC_DELAY_MS = 1000;
-/** Extra sync rounds for gaps left after sync; past them, the gap is given up on. */
-const MAX_GAP_SYNC_ROUNDS = 2;
-
 /**
  * The Parley client: the signed-in session, the socket with sync and outbox, and the REST routes
  * (`client.http`). Framework-free; runs in Node 20 and in browsers.
@@ -147,41 +125,20 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
    * The underlying socket. Listen to it only for what the client does not surface; connecting
    * and disconnecting go through the client.
    */
-  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  readonly socket: ParleySocket;
 
   private readonly session: ParleySession;
   private readonly cookieSession: boolean;
+  private readonly connection: Connection;
+  private readonly command: SocketCommand;
   private readonly outboxQueue: Outbox;
-  private ledger: MessageLedger;
-  private readonly backoff: BackoffOptions;
-  private readonly ackTimeoutMs: number;
-  private readonly syncLimit: number | undefined;
-
+  private readonly sync: SyncLoop;
   private currentUser: User | null = null;
-  private currentStatus: ConnectionStatus = 'disconnected';
-  /** The app wants a connection: reconnect whenever it is lost. */
-  private wanted = false;
   private closed = false;
-  /** Bumped on every connect and disconnect: work started for an earlier connection stops. */
-  private connection = 0;
-  private syncing = false;
-  private syncAgain = false;
-  /** The token the current (or last) handshake was made with. */
-  private handshakeToken: string | null = null;
-  /** The server announced `auth:expired`: its disconnect is ours to repair. */
-  private authExpired = false;
-  private unauthorizedHandshakes = 0;
-  private reconnectAttempts = 0;
-  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private syncRetryTimer: ReturnType<typeof setTimeout> | null = null;
-  private gapSyncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: ParleyClientOptions) {
     super();
-    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    this.syncLimit = options.syncLimit;
-    this.ledger = new MessageLedger(options.cursors);
+    const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.cookieSession = options.session === 'cookie';
     const onTokens = options.onTokens;
     this.session = new ParleySession({
@@ -198,7 +155,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
           : undefined,
       onEnded: () => this.endSession(),
       refreshLeewayMs: options.refreshLeewayMs ?? 30_000,
-      backoff: this.backoff,
+      backoff,
     });
     this.http = new ParleyHttpClient({
       baseUrl: options.baseUrl,
@@ -207,29 +164,45 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
       getAccessToken: () => this.session.accessToken,
       refreshAccessToken: (rejectedToken) => this.session.freshAccessToken(rejectedToken),
     });
+    this.connection = new Connection({
+      baseUrl: options.baseUrl,
+      socketOptions: options.socketOptions,
+      session: this.session,
+      backoff,
+      onConnected: () => this.sync.start(),
+      onDisconnected: () => {
+        this.sync.stop();
+        this.outboxQueue.suspend();
+      },
+      onStatus: (status) => {
+        this.emit('status', status);
+        if (status === 'connected') this.outboxQueue.resume();
+      },
+    });
+    this.socket = this.connection.socket;
+    this.command = socketCommand(this.socket, options.ackTimeoutMs ?? 10_000);
     this.outboxQueue = new Outbox({
       transmit: async (payload) => (await this.command('message:send', payload)).message,
-      onSent: (message) => this.acceptLive(message),
+      deliver: (message) => this.sync.acceptSent(message),
       // A snapshot per change would cost a load generator's burst O(n^2) copies: only on demand.
       onChange: () => {
         if (this.hasListeners('outbox')) this.emit('outbox', this.outbox);
       },
-      backoff: this.backoff,
+      backoff,
       maxAttempts: options.maxSendAttempts ?? 5,
     });
-    this.socket = io(options.baseUrl, {
-      ...options.socketOptions,
-      autoConnect: false,
-      // Each client owns its connection: io() would otherwise share one per URL.
-      forceNew: true,
-      reconnectionDelay: this.backoff.initialDelayMs,
-      reconnectionDelayMax: this.backoff.maxDelayMs,
-      randomizationFactor: this.backoff.randomizationFactor,
-      // A function, so that every (re)connection presents the token current at that moment.
-      auth: (send) => {
-        this.handshakeToken = this.session.accessToken;
-        send({ token: this.handshakeToken });
+    this.sync = new SyncLoop({
+      command: this.command,
+      isConnected: () => this.socket.connected,
+      cursors: options.cursors,
+      limit: options.syncLimit,
+      backoff,
+      outbox: this.outboxQueue,
+      onReleased: (messages) => {
+        for (const message of messages) this.emit('message', message);
       },
+      onRemoved: (conversationId) => this.emit('removed', { conversationId }),
+      onCaughtUp: () => this.connection.caughtUp(),
     });
     this.listenToSocket();
   }
@@ -245,11 +218,15 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
   }
 
   get status(): ConnectionStatus {
-    return this.currentStatus;
+    return this.connection.status;
   }
 
-  /** Messages not yet confirmed by the server, oldest first. */
-  get outbox(): OutboxEntry[] {
+  /**
+   * Messages not yet confirmed by the server, oldest first. A confirmed message leaves right
+   * after its `message` event (see {@link ParleyClientEvents.message}). The same array until the
+   * next `outbox` event, so it can be compared by identity.
+   */
+  get outbox(): readonly OutboxEntry[] {
     return this.outboxQueue.entries;
   }
 
@@ -258,7 +235,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
    * tokens and pass them as `cursors` next time: sync then brings only what was missed.
    */
   cursors(): SyncCursor[] {
-    return this.ledger.cursors();
+    return this.sync.cursors();
   }
 
   /** Creates an account and signs in with it. */
@@ -308,17 +285,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
    */
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new ParleySocketError('CLOSED', 'The client is closed'));
-    if (!this.session.accessToken) {
-      return Promise.reject(new ParleySocketError('CLOSED', 'Sign in before connecting'));
-    }
-    if (this.currentStatus === 'connected') return Promise.resolve();
-    const connected = this.whenConnected();
-    if (!this.wanted) {
-      this.wanted = true;
-      this.setStatus('connecting');
-      this.socket.connect();
-    }
-    return connected;
+    return this.connection.connect();
   }
 
   /**
@@ -326,13 +293,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
    * go out after the next `connect()`).
    */
   disconnect(): void {
-    this.wanted = false;
-    this.connection++;
-    this.syncing = false;
-    this.outboxQueue.suspend();
-    this.cancelConnectionTimers();
-    this.socket.disconnect();
-    this.setStatus('disconnected');
+    this.connection.disconnect();
   }
 
   /** Stops everything, timers included; pending sends are rejected with `CLOSED`. */
@@ -345,7 +306,8 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
 
   /**
    * Sends a message: it waits in the outbox until the server confirms it, through disconnects
-   * and retries, always with the same `clientMsgId`. Resolves with the stored message; rejects
+   * and retries, always with the same `clientMsgId`. Resolves with the stored message at the
+   * ack; the app shows it from its `message` event, which comes in seq order. Rejects
    * with a ParleySocketError: `VALIDATION`, `NOT_FOUND`, `FORBIDDEN` (dropped), `CANCELLED`,
    * `CLOSED`, or the last transient error once `maxSendAttempts` are spent (the entry stays as
    * `failed`: see `retrySend`, `cancelSend`).
@@ -421,239 +383,18 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     this.outboxQueue.clear(new ParleySocketError('CLOSED', reason));
     this.session.clear();
     this.currentUser = null;
-    this.ledger = new MessageLedger();
+    this.sync.reset();
   }
 
   private listenToSocket(): void {
     const socket = this.socket;
-    socket.on('connect', () => this.onConnect());
-    socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    socket.on('connect_error', (error) => this.onConnectError(error));
-    socket.on('auth:expired', () => {
-      this.authExpired = true;
-    });
-    socket.on('resync', () => this.requestSync());
-    socket.on('message:new', (message) => this.acceptLive(message));
+    socket.on('resync', () => this.sync.request());
+    socket.on('message:new', (message) => this.sync.acceptLive(message));
     socket.on('receipt:update', (update) => this.emit('receipt', update));
     socket.on('unread:update', (update) => this.emit('unread', update));
     socket.on('conversation:updated', (update) => this.emit('conversation', update));
-    socket.on('conversation:removed', ({ conversationId }) => {
-      this.ledger.forget(conversationId);
-      this.emit('removed', { conversationId });
-    });
+    socket.on('conversation:removed', ({ conversationId }) => this.sync.forget(conversationId));
     socket.on('typing', (event) => this.emit('typing', event));
     socket.on('presence', (event) => this.emit('presence', event));
-  }
-
-  private onConnect(): void {
-    this.connection++;
-    this.unauthorizedHandshakes = 0;
-    this.reconnectAttempts = 0;
-    this.authExpired = false;
-    this.syncing = false;
-    this.requestSync();
-  }
-
-  private onDisconnect(reason: Socket.DisconnectReason): void {
-    this.connection++;
-    this.syncing = false;
-    this.outboxQueue.suspend();
-    this.cancelConnectionTimers();
-    if (!this.wanted) return;
-    this.setStatus('reconnecting');
-    // socket.io-client reconnects by itself, except after a disconnect by the server.
-    if (reason !== 'io server disconnect') return;
-    if (this.authExpired) {
-      this.authExpired = false;
-      void this.reconnectWithFreshToken();
-    } else {
-      this.scheduleReconnect(() => this.socket.connect());
-    }
-  }
-
-  private onConnectError(error: Error): void {
-    // An active socket is retried by socket.io-client; an inactive one was refused by the
-    // server's middleware and waits for us.
-    if (!this.wanted || this.socket.active) return;
-    if (error.message === 'unauthorized') {
-      // A refused fresh token (clock skew, a server bug) must not spin: back off from the second.
-      const refusals = this.unauthorizedHandshakes++;
-      if (refusals === 0) void this.reconnectWithFreshToken();
-      else this.scheduleReconnect(() => void this.reconnectWithFreshToken());
-    } else {
-      this.scheduleReconnect(() => this.socket.connect());
-    }
-  }
-
-  private async reconnectWithFreshToken(): Promise<void> {
-    try {
-      await this.session.freshAccessToken(this.handshakeToken);
-    } catch {
-      // The session ended (endSession has stopped everything) or the refresh failed for a
-      // passing reason: try again later.
-      if (this.wanted) this.scheduleReconnect(() => void this.reconnectWithFreshToken());
-      return;
-    }
-    if (this.wanted) this.socket.connect();
-  }
-
-  private scheduleReconnect(reconnect: () => void): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(
-      () => {
-        this.reconnectTimer = null;
-        if (this.wanted) reconnect();
-      },
-      backoffDelay(this.reconnectAttempts++, this.backoff),
-    );
-  }
-
-  private acceptLive(message: Message): void {
-    this.release(this.ledger.acceptLive(message, { syncing: this.syncing }));
-    if (!this.syncing && this.ledger.hasGaps() && !this.gapSyncTimer) {
-      this.gapSyncTimer = setTimeout(() => {
-        this.gapSyncTimer = null;
-        if (this.ledger.hasGaps()) this.requestSync();
-      }, GAP_SYNC_DELAY_MS);
-    }
-  }
-
-  private requestSync(): void {
-    if (!this.socket.connected) return;
-    if (this.syncing) {
-      this.syncAgain = true;
-      return;
-    }
-    void this.synchronize(this.connection);
-  }
-
-  /**
-   * Syncs until caught up: again while a conversation `hasMore` (and its cursor moved), while
-   * gaps remain (a few rounds), and when a `resync` came in meanwhile. The first completed sync
-   * of a connection sets the status to `connected` and lets the outbox send.
-   */
-  private async synchronize(connection: number): Promise<void> {
-    this.syncing = true;
-    let failures = 0;
-    let gapRounds = 0;
-    for (;;) {
-      this.syncAgain = false;
-      const cursorsBefore = new Map(
-        this.ledger.cursors().map((cursor) => [cursor.conversationId, cursor.seq]),
-      );
-      let answer: SyncAnswer;
-      try {
-        answer = await this.command('sync', {
-          cursors: [...cursorsBefore].map(([conversationId, seq]) => ({ conversationId, seq })),
-          ...(this.syncLimit === undefined ? {} : { limit: this.syncLimit }),
-        });
-      } catch (error) {
-        if (connection !== this.connection) return;
-        const delayMs =
-          error instanceof ParleySocketError && error.retryAfterMs !== undefined
-            ? error.retryAfterMs
-            : backoffDelay(failures++, this.backoff);
-        await new Promise<void>((resume) => {
-          this.syncRetryTimer = setTimeout(resume, delayMs);
-        });
-        if (connection !== this.connection) return;
-        continue;
-      }
-      if (connection !== this.connection) return;
-      failures = 0;
-      this.mergeSync(answer);
-      const advanced = answer.conversations.some(
-        (synced) => synced.hasMore && this.cursorMoved(synced, cursorsBefore),
-      );
-      const retryGaps = !advanced && this.ledger.hasGaps() && gapRounds++ < MAX_GAP_SYNC_ROUNDS;
-      if (!advanced && !retryGaps && !this.syncAgain) break;
-    }
-    this.release(this.ledger.releaseHeldBack());
-    this.syncing = false;
-    if (this.currentStatus !== 'connected') {
-      this.setStatus('connected');
-      this.outboxQueue.resume();
-    }
-  }
-
-  private mergeSync(answer: SyncAnswer): void {
-    for (const synced of answer.conversations) {
-      this.release(this.ledger.acceptSynced(synced.conversationId, synced.messages));
-    }
-    for (const conversationId of answer.removed) {
-      this.ledger.forget(conversationId);
-      this.emit('removed', { conversationId });
-    }
-  }
-
-  private cursorMoved(synced: SyncedConversation, cursorsBefore: Map<string, number>): boolean {
-    const after = this.ledger
-      .cursors()
-      .find((cursor) => cursor.conversationId === synced.conversationId);
-    return after !== undefined && after.seq > (cursorsBefore.get(synced.conversationId) ?? -1);
-  }
-
-  private release(messages: Message[]): void {
-    for (const message of messages) this.emit('message', message);
-  }
-
-  /** Emits a command with the ack timeout; resolves with a positive ack, throws otherwise. */
-  private async command<Command extends CommandName>(
-    event: Command,
-    payload: CommandPayload<Command>,
-  ): Promise<CommandResult<Command>> {
-    // socket.io would buffer it and send it after a reconnect, long after the caller gave up
-    // (a stale "typing", a send the outbox already retries): refuse it now instead.
-    if (!this.socket.connected) {
-      throw new ParleySocketError('DISCONNECTED', `Not connected: ${event} was not sent`);
-    }
-    // emitWithAck's typings cannot follow a generic event name; the map above keeps it typed.
-    const emitWithAck = this.socket.timeout(this.ackTimeoutMs).emitWithAck as (
-      event: Command,
-      payload: CommandPayload<Command>,
-    ) => Promise<Ack | undefined>;
-    let ack: Ack | undefined;
-    try {
-      ack = await emitWithAck.call(this.socket, event, payload);
-    } catch (error) {
-      const timedOut = error instanceof Error && error.message === 'operation has timed out';
-      throw timedOut
-        ? new ParleySocketError('TIMEOUT', `No answer to ${event} within ${this.ackTimeoutMs} ms`)
-        : new ParleySocketError('DISCONNECTED', `Disconnected before the answer to ${event}`);
-    }
-    if (ack?.ok === true) return ack as CommandResult<Command>;
-    if (ack?.ok === false) {
-      throw new ParleySocketError(ack.error.code, ack.error.message, ack.error.retryAfterMs);
-    }
-    throw new ParleySocketError('INTERNAL', `Malformed answer to ${event}`);
-  }
-
-  private whenConnected(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const stop = this.on('status', (status) => {
-        if (status === 'connected') {
-          stop();
-          resolve();
-        } else if (status === 'disconnected') {
-          stop();
-          reject(new ParleySocketError('CLOSED', 'The client stopped connecting'));
-        }
-      });
-    });
-  }
-
-  private setStatus(status: ConnectionStatus): void {
-    if (status === this.currentStatus) return;
-    this.currentStatus = status;
-    this.emit('status', status);
-  }
-
-  private cancelConnectionTimers(): void {
-    for (const timer of [this.reconnectTimer, this.syncRetryTimer, this.gapSyncTimer]) {
-      if (timer) clearTimeout(timer);
-    }
-    this.reconnectTimer = null;
-    this.syncRetryTimer = null;
-    this.gapSyncTimer = null;
   }
 }

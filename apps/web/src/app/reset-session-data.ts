@@ -1,7 +1,6 @@
 import { resetMessagesCache } from '@/features/chat/api/messages-cache';
 import { resetReceipts } from '@/features/chat/api/receipts-cache';
 import { useDraftsStore } from '@/features/chat/stores/drafts-store';
-import { useOutboxStore } from '@/features/chat/stores/outbox-store';
 import { useRejectedSendsStore } from '@/features/chat/stores/rejected-sends-store';
 import { useTypingStore } from '@/features/chat/stores/typing-store';
 import { resetConversationsCache } from '@/features/conversations/api/conversations-cache';
@@ -14,7 +13,6 @@ export function resetSessionData(): void {
   resetMessagesCache();
   resetReceipts();
   useDraftsStore.getState().clear();
-  useOutboxStore.getState().setEntries([]);
   useRejectedSendsStore.getState().clear();
   useTypingStore.getState().clear();
   usePresenceStore.getState().reset();

@@ -1,37 +1,34 @@
-import { ParleySocketError, type ParleyClient } from '@parley/client';
+import { isFinalSendError, type ParleyClient } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { errorMessage } from '@/utils/error-message';
 import { useRejectedSendsStore } from '../stores/rejected-sends-store';
-import { addMessages } from './messages-cache';
 
-/** Refusals after which the SDK drops the message from its outbox. */
-const FINAL_CODES = new Set(['VALIDATION', 'NOT_FOUND', 'FORBIDDEN']);
-
-function settle(sending: Promise<Message>, conversationId: string, content: string): void {
+/**
+ * Keeps a message the server refused for good, which the SDK drops from its outbox. Other
+ * failures leave a `failed` entry in the outbox, shown with Retry from there; success needs
+ * nothing here: the message arrives as the SDK's `message` event, in order.
+ */
+function keepIfRefused(sending: Promise<Message>, conversationId: string, content: string): void {
   const queuedAt = new Date().toISOString();
-  sending.then(
-    // The ack can come before the ledger releases the message (a gap ahead of it): show it now.
-    (message) => addMessages(message.conversationId, [message]),
-    (error: unknown) => {
-      // Other failures leave a `failed` entry in the outbox, shown with Retry from there.
-      if (!(error instanceof ParleySocketError) || !FINAL_CODES.has(error.code)) return;
-      useRejectedSendsStore.getState().add({
-        localId: crypto.getRandomValues(new Uint32Array(2)).join('-'),
-        conversationId,
-        content,
-        queuedAt,
-        error: errorMessage(error),
-      });
-    },
-  );
+  sending.catch((error: unknown) => {
+    if (!isFinalSendError(error)) return;
+    useRejectedSendsStore.getState().add({
+      localId: crypto.getRandomValues(new Uint32Array(2)).join('-'),
+      conversationId,
+      content,
+      queuedAt,
+      error: errorMessage(error),
+    });
+  });
 }
 
 /**
  * Sends through the SDK's outbox: the message shows as pending at once (the `outbox` event),
- * goes out when connected, exactly once, and turns into the stored message on its ack.
+ * goes out when connected, exactly once, and turns into the stored message when the SDK
+ * releases it as a `message`.
  */
 export function sendMessage(client: ParleyClient, conversationId: string, content: string): void {
-  settle(client.send(conversationId, content), conversationId, content);
+  keepIfRefused(client.send(conversationId, content), conversationId, content);
 }
 
 /** Sends a `failed` outbox entry again. */
@@ -41,7 +38,7 @@ export function retryOutboxEntry(
   conversationId: string,
   content: string,
 ): void {
-  settle(client.retrySend(clientMsgId), conversationId, content);
+  keepIfRefused(client.retrySend(clientMsgId), conversationId, content);
 }
 
 /** Sends a refused message again, as a new message. */

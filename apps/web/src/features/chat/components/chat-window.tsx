@@ -1,6 +1,7 @@
 import type { Conversation } from '@parley/protocol';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ErrorBoundary } from '@/components/ui/error-boundary';
+import { useClientValue } from '@/hooks/use-client-value';
 import { useSocket } from '@/hooks/use-socket';
 import { useExternalStore } from '@/lib/external-store';
 import { conversationTitle } from '@/utils/conversation-title';
@@ -8,7 +9,6 @@ import { applyReceipt, receiptsCache } from '../api/receipts-cache';
 import { retryOutboxEntry, retryRejected, sendMessage } from '../api/send-message';
 import { useConversationMessages } from '../hooks/use-conversation-messages';
 import { useMarkRead } from '../hooks/use-mark-read';
-import { useOutboxStore } from '../stores/outbox-store';
 import { useRejectedSendsStore } from '../stores/rejected-sends-store';
 import { buildTimeline, type PendingMessage } from '../utils/timeline';
 import { ChatHeader } from './chat-header';
@@ -48,7 +48,7 @@ export function ChatWindow({
       });
     }
   }, [conversation.members, conversationId, ownUserId]);
-  const outbox = useOutboxStore((state) => state.entries);
+  const outbox = useClientValue('outbox', (client) => client.outbox);
   const rejected = useRejectedSendsStore((state) => state.entries);
   const removeRejected = useRejectedSendsStore((state) => state.remove);
   // Where "Unread messages" goes: the read state when the chat was opened.

@@ -2,33 +2,30 @@ import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
 import { addMessages, forgetConversationMessages } from '../api/messages-cache';
 import { applyReceipt, forgetReceipts } from '../api/receipts-cache';
-import { useOutboxStore } from '../stores/outbox-store';
 import { useTypingStore } from '../stores/typing-store';
 
 /** Delivered receipts of a burst (a sync brings many messages) go out as one per conversation. */
 const DELIVERED_BATCH_MS = 150;
 
 /**
- * Feeds the chat's caches and stores from the SDK: messages, receipts, typing, the outbox; and
+ * Feeds the chat's caches and stores from the SDK: messages, receipts, typing; and
  * tells the server which messages reached this device (markDelivered).
  */
 export function useChatEvents(ownUserId: string): void {
   const { client } = useSocket();
-  const setOutbox = useOutboxStore((state) => state.setEntries);
   const setTyping = useTypingStore((state) => state.setTyping);
   const clearTyping = useTypingStore((state) => state.clear);
   const delivered = useRef(new Map<string, number>());
   const deliveredTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
-    setOutbox(client.outbox);
     const pending = delivered.current;
     return () => {
       if (deliveredTimer.current) clearTimeout(deliveredTimer.current);
       deliveredTimer.current = null;
       pending.clear();
     };
-  }, [client, setOutbox]);
+  }, [client]);
 
   const flushDelivered = () => {
     deliveredTimer.current = null;
@@ -51,7 +48,6 @@ export function useChatEvents(ownUserId: string): void {
   useSocketEvent('typing', (event) => {
     if (event.userId !== ownUserId) setTyping(event.conversationId, event.userId, event.isTyping);
   });
-  useSocketEvent('outbox', setOutbox);
   useSocketEvent('removed', ({ conversationId }) => {
     forgetConversationMessages(conversationId);
     forgetReceipts(conversationId);

@@ -1,0 +1,171 @@
+import type { Message, SendMessagePayload, SyncedConversation } from '@parley/protocol';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Outbox } from './outbox.js';
+import type { SocketCommand } from './socket-commands.js';
+import { SyncLoop } from './sync-loop.js';
+
+const conversationId = '00000000-0000-4000-8000-00000000000a';
+const ownUserId = '00000000-0000-4000-8000-000000000001';
+const peerId = '00000000-0000-4000-8000-000000000002';
+const backoff = { initialDelayMs: 100, maxDelayMs: 1000, randomizationFactor: 0 };
+
+function stored(seq: number, senderId: string, clientMsgId = `client-${seq}`): Message {
+  return {
+    id: `id-${seq}`,
+    conversationId,
+    seq,
+    senderId,
+    clientMsgId,
+    content: `message ${seq}`,
+    type: 'text',
+    createdAt: new Date(seq * 1000).toISOString(),
+  };
+}
+
+interface PendingCall<Payload, Answer> {
+  payload: Payload;
+  resolve: (answer: Answer) => void;
+}
+
+let syncs: PendingCall<unknown, { conversations: SyncedConversation[]; removed: string[] }>[];
+let transmissions: PendingCall<SendMessagePayload, Message>[];
+/** What the app saw at each `message`: the seq, and the outbox right then. */
+let shown: { seq: number; outbox: string[] }[];
+let removed: string[];
+let outbox: Outbox;
+let sut: SyncLoop;
+
+const outboxIds = () => outbox.entries.map((entry) => entry.clientMsgId);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  syncs = [];
+  transmissions = [];
+  shown = [];
+  removed = [];
+  // Only `sync` goes through it here: the outbox's transmissions are answered below.
+  const command = ((event: string, payload: unknown) =>
+    new Promise<unknown>((resolve) => {
+      if (event === 'sync') {
+        syncs.push({ payload, resolve: (answer) => resolve({ ok: true, ...answer }) });
+      }
+    })) as SocketCommand;
+  outbox = new Outbox({
+    transmit: (payload) => new Promise((resolve) => transmissions.push({ payload, resolve })),
+    // Wired as ParleyClient wires them.
+    deliver: (message) => sut.acceptSent(message),
+    onChange: () => undefined,
+    backoff,
+    maxAttempts: 3,
+  });
+  sut = new SyncLoop({
+    command,
+    isConnected: () => true,
+    cursors: [{ conversationId, seq: 10 }],
+    limit: undefined,
+    backoff,
+    outbox,
+    onReleased: (messages) => {
+      for (const message of messages) shown.push({ seq: message.seq, outbox: outboxIds() });
+    },
+    onRemoved: (id) => removed.push(id),
+    onCaughtUp: () => outbox.resume(),
+  });
+  outbox.resume();
+});
+
+afterEach(() => {
+  sut.stop();
+  outbox.suspend();
+  vi.useRealTimers();
+});
+
+describe('SyncLoop: the own acked message', () => {
+  it('is released in order once the gap before it fills, and its outbox entry stays until then', async () => {
+    const sending = outbox.enqueue({ conversationId, content: 'mine', clientMsgId: 'mine' });
+    transmissions[0]!.resolve(stored(12, ownUserId, 'mine'));
+
+    // The send resolves at the ack, but 11 is missing: the message waits, the entry stays.
+    expect((await sending).seq).toBe(12);
+    expect(shown).toEqual([]);
+    expect(outboxIds()).toEqual(['mine']);
+
+    sut.acceptLive(stored(11, peerId));
+    // Shown in seq order; when 12 shows, its entry is still there (no gap), and leaves right after.
+    expect(shown).toEqual([
+      { seq: 11, outbox: ['mine'] },
+      { seq: 12, outbox: ['mine'] },
+    ]);
+    expect(outboxIds()).toEqual([]);
+
+    // The live echo of the own message changes nothing.
+    sut.acceptLive(stored(12, ownUserId, 'mine'));
+    expect(shown.map((entry) => entry.seq)).toEqual([11, 12]);
+  });
+
+  it('is released by the sync that fills the gap, once, and never transmitted again', async () => {
+    const sending = outbox.enqueue({ conversationId, content: 'mine', clientMsgId: 'mine' });
+    transmissions[0]!.resolve(stored(12, ownUserId, 'mine'));
+    await sending;
+
+    // A reconnect meanwhile does not resend a confirmed message.
+    outbox.suspend();
+    outbox.resume();
+    expect(transmissions).toHaveLength(1);
+
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 10 }] }]);
+    syncs[0]!.resolve({
+      conversations: [
+        {
+          conversationId,
+          messages: [stored(11, peerId), stored(12, ownUserId, 'mine')],
+          hasMore: false,
+        },
+      ],
+      removed: [],
+    });
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect(shown).toEqual([
+      { seq: 11, outbox: ['mine'] },
+      { seq: 12, outbox: ['mine'] },
+    ]);
+    expect(outboxIds()).toEqual([]);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 12 }]);
+  });
+
+  it('is released at its live echo when that beats the ack, and leaves the outbox at the ack', async () => {
+    const sending = outbox.enqueue({ conversationId, content: 'mine', clientMsgId: 'mine' });
+
+    sut.acceptLive(stored(11, ownUserId, 'mine'));
+    expect(shown).toEqual([{ seq: 11, outbox: ['mine'] }]);
+    // Not confirmed yet: the entry stays, to be resent should the connection drop now.
+    expect(outboxIds()).toEqual(['mine']);
+
+    transmissions[0]!.resolve(stored(11, ownUserId, 'mine'));
+    expect((await sending).seq).toBe(11);
+    expect(outboxIds()).toEqual([]);
+    expect(shown.map((entry) => entry.seq)).toEqual([11]);
+  });
+
+  it('is released at the ack when nothing is missing before it', async () => {
+    const sending = outbox.enqueue({ conversationId, content: 'mine', clientMsgId: 'mine' });
+    transmissions[0]!.resolve(stored(11, ownUserId, 'mine'));
+    await sending;
+
+    expect(shown).toEqual([{ seq: 11, outbox: ['mine'] }]);
+    expect(outboxIds()).toEqual([]);
+  });
+
+  it('leaves the outbox with its conversation when the user is removed', async () => {
+    const sending = outbox.enqueue({ conversationId, content: 'mine', clientMsgId: 'mine' });
+    transmissions[0]!.resolve(stored(12, ownUserId, 'mine'));
+    await sending;
+
+    sut.forget(conversationId);
+    expect(outboxIds()).toEqual([]);
+    expect(removed).toEqual([conversationId]);
+    expect(shown).toEqual([]);
+  });
+});

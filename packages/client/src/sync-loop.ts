@@ -1,0 +1,184 @@
+import type { Message, SyncedConversation } from '@parley/protocol';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { MessageLedger, type SyncCursor } from './message-ledger.js';
+import type { Outbox } from './outbox.js';
+import type { CommandResult, SocketCommand } from './socket-commands.js';
+import { ParleySocketError } from './socket-error.js';
+
+/** How long a gap in live messages may last before a sync fills it. */
+const GAP_SYNC_DELAY_MS = 1000;
+/** Extra sync rounds for gaps left after sync; past them, the gap is given up on. */
+const MAX_GAP_SYNC_ROUNDS = 2;
+
+type SyncAnswer = CommandResult<'sync'>;
+
+export interface SyncLoopOptions {
+  command: SocketCommand;
+  /** Whether the socket is connected: a sync needs it. */
+  isConnected: () => boolean;
+  /** Where the ledger starts (cursors kept from an earlier run). */
+  cursors?: readonly SyncCursor[];
+  /** Messages per conversation and sync round (the server's default when undefined). */
+  limit: number | undefined;
+  backoff: BackoffOptions;
+  /** Its confirmed entries leave right after the ledger released their messages. */
+  outbox: Pick<Outbox, 'released' | 'forgetConversation'>;
+  /** Messages the ledger released, in seq order per conversation. */
+  onReleased: (messages: Message[]) => void;
+  /** The user is no longer a member: the ledger and the outbox have forgotten the conversation. */
+  onRemoved: (conversationId: string) => void;
+  /** A sync finished with nothing left to fetch: the client is caught up (`connected`). */
+  onCaughtUp: () => void;
+}
+
+/**
+ * Brings the client up to date after every (re)connection and whenever live messages leave a
+ * gap or the server asks for a `resync`, and merges everything (live, synced, sent) through the
+ * ledger, which releases each message once and in order. The user's own messages reach the app
+ * this way only: a confirmed one behind a gap waits like any other, and its outbox entry stays
+ * until then, so the app shows it all along, once, and in its place.
+ */
+export class SyncLoop {
+  private ledger: MessageLedger;
+  private syncing = false;
+  private syncAgain = false;
+  /** Bumped on every start and stop: a sync begun for an earlier connection stops. */
+  private run = 0;
+  private syncRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  private gapSyncTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly options: SyncLoopOptions) {
+    this.ledger = new MessageLedger(options.cursors);
+  }
+
+  /** See {@link MessageLedger.cursors}. */
+  cursors(): SyncCursor[] {
+    return this.ledger.cursors();
+  }
+
+  /** The socket connected: sync from the cursors. */
+  start(): void {
+    this.run++;
+    this.syncing = false;
+    this.request();
+  }
+
+  /** The socket is gone: the running sync and its timers stop. */
+  stop(): void {
+    this.run++;
+    this.syncing = false;
+    for (const timer of [this.syncRetryTimer, this.gapSyncTimer]) {
+      if (timer) clearTimeout(timer);
+    }
+    this.syncRetryTimer = null;
+    this.gapSyncTimer = null;
+  }
+
+  /** Starts from nothing (another user signs in). */
+  reset(): void {
+    this.ledger = new MessageLedger();
+  }
+
+  /** Syncs now, or once more after the running sync (the server sent `resync`). */
+  request(): void {
+    if (!this.options.isConnected()) return;
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    void this.synchronize(this.run);
+  }
+
+  /** A message from `message:new`; a gap it reveals is synced after a while. */
+  acceptLive(message: Message): void {
+    this.release(this.ledger.acceptLive(message, { syncing: this.syncing }));
+    if (!this.syncing && this.ledger.hasGaps() && !this.gapSyncTimer) {
+      this.gapSyncTimer = setTimeout(() => {
+        this.gapSyncTimer = null;
+        if (this.ledger.hasGaps()) this.request();
+      }, GAP_SYNC_DELAY_MS);
+    }
+  }
+
+  /**
+   * A message the server confirmed to this client's send, released like a live one. Answers
+   * whether the app has it now (released, or earlier by its live echo or a sync); if not, the
+   * outbox keeps its entry until the release (see `OutboxOptions.deliver`).
+   */
+  acceptSent(message: Message): boolean {
+    this.acceptLive(message);
+    return this.ledger.isReleased(message);
+  }
+
+  /** The user is no longer a member of the conversation. */
+  forget(conversationId: string): void {
+    this.ledger.forget(conversationId);
+    this.options.outbox.forgetConversation(conversationId);
+    this.options.onRemoved(conversationId);
+  }
+
+  /**
+   * Syncs until caught up: again while a conversation `hasMore` (and its cursor moved), while
+   * gaps remain (a few rounds), and when a `resync` came in meanwhile.
+   */
+  private async synchronize(run: number): Promise<void> {
+    this.syncing = true;
+    let failures = 0;
+    let gapRounds = 0;
+    for (;;) {
+      this.syncAgain = false;
+      const cursorsBefore = new Map(
+        this.ledger.cursors().map((cursor) => [cursor.conversationId, cursor.seq]),
+      );
+      let answer: SyncAnswer;
+      try {
+        answer = await this.options.command('sync', {
+          cursors: [...cursorsBefore].map(([conversationId, seq]) => ({ conversationId, seq })),
+          ...(this.options.limit === undefined ? {} : { limit: this.options.limit }),
+        });
+      } catch (error) {
+        if (run !== this.run) return;
+        const delayMs =
+          error instanceof ParleySocketError && error.retryAfterMs !== undefined
+            ? error.retryAfterMs
+            : backoffDelay(failures++, this.options.backoff);
+        await new Promise<void>((resume) => {
+          this.syncRetryTimer = setTimeout(resume, delayMs);
+        });
+        if (run !== this.run) return;
+        continue;
+      }
+      if (run !== this.run) return;
+      failures = 0;
+      this.merge(answer);
+      const advanced = answer.conversations.some(
+        (synced) => synced.hasMore && this.cursorMoved(synced, cursorsBefore),
+      );
+      const retryGaps = !advanced && this.ledger.hasGaps() && gapRounds++ < MAX_GAP_SYNC_ROUNDS;
+      if (!advanced && !retryGaps && !this.syncAgain) break;
+    }
+    this.release(this.ledger.releaseHeldBack());
+    this.syncing = false;
+    this.options.onCaughtUp();
+  }
+
+  private merge(answer: SyncAnswer): void {
+    for (const synced of answer.conversations) {
+      this.release(this.ledger.acceptSynced(synced.conversationId, synced.messages));
+    }
+    for (const conversationId of answer.removed) this.forget(conversationId);
+  }
+
+  private cursorMoved(synced: SyncedConversation, cursorsBefore: Map<string, number>): boolean {
+    const after = this.ledger
+      .cursors()
+      .find((cursor) => cursor.conversationId === synced.conversationId);
+    return after !== undefined && after.seq > (cursorsBefore.get(synced.conversationId) ?? -1);
+  }
+
+  private release(messages: Message[]): void {
+    if (messages.length === 0) return;
+    this.options.onReleased(messages);
+    this.options.outbox.released(messages);
+  }
+}
