@@ -97,11 +97,8 @@ export class MessagesService {
       unreadCount: unreadCount(change.lastSeq, change.lastReadSeq),
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
-      const userId = auth.userId;
-      this.publisher.toUser({ userId, exceptSocketId: originSocketId }, 'unread:update', {
-        conversationId,
-        ...result,
-      });
+      const reader = { userId: auth.userId, exceptSocketId: originSocketId };
+      this.publisher.toUser(reader, 'unread:update', { conversationId, ...result });
     }
     return result;
   }
