@@ -1,10 +1,8 @@
 import type { Conversation } from '@parley/protocol';
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import { ErrorBoundary } from '@/components/ui/error-boundary';
 import { useSocket } from '@/hooks/use-socket';
-import { useExternalStore } from '@/lib/external-store';
 import { conversationTitle } from '@/utils/conversation-title';
-import { applyReceipt, receiptsCache } from '../api/receipts-cache';
 import { retryOutboxEntry, retryRejected, sendMessage } from '../api/send-message';
 import { useConversationMessages } from '../hooks/use-conversation-messages';
 import { useMarkRead } from '../hooks/use-mark-read';
@@ -35,19 +33,6 @@ export function ChatWindow({
   const { client } = useSocket();
   const conversationId = conversation.id;
   const history = useConversationMessages(conversationId);
-  const watermarks = useExternalStore(receiptsCache, (state) => state[conversationId]);
-  // The conversation carries every member's watermarks: ticks are right on a fresh device too.
-  useEffect(() => {
-    for (const member of conversation.members) {
-      if (member.userId === ownUserId) continue;
-      applyReceipt({
-        conversationId,
-        userId: member.userId,
-        deliveredSeq: member.lastDeliveredSeq,
-        readSeq: member.lastReadSeq,
-      });
-    }
-  }, [conversation.members, conversationId, ownUserId]);
   const outbox = useOutboxStore((state) => state.entries);
   const rejected = useRejectedSendsStore((state) => state.entries);
   const removeRejected = useRejectedSendsStore((state) => state.remove);
@@ -137,7 +122,7 @@ export function ChatWindow({
         <MessageList
           items={items}
           ownUserId={ownUserId}
-          watermarks={watermarks}
+          members={conversation.members}
           loading={history.loading}
           loadingOlder={history.loadingOlder}
           hasOlder={history.loaded && !history.reachedStart}

@@ -1,7 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
 import { addMessages, forgetConversationMessages } from '../api/messages-cache';
-import { applyReceipt, forgetReceipts } from '../api/receipts-cache';
 import { useOutboxStore } from '../stores/outbox-store';
 import { useTypingStore } from '../stores/typing-store';
 
@@ -9,7 +8,7 @@ import { useTypingStore } from '../stores/typing-store';
 const DELIVERED_BATCH_MS = 150;
 
 /**
- * Feeds the chat's caches and stores from the SDK: messages, receipts, typing, the outbox; and
+ * Feeds the chat's caches and stores from the SDK: messages, typing, the outbox; and
  * tells the server which messages reached this device (markDelivered).
  */
 export function useChatEvents(ownUserId: string): void {
@@ -47,15 +46,11 @@ export function useChatEvents(ownUserId: string): void {
     delivered.current.set(message.conversationId, Math.max(queued, message.seq));
     deliveredTimer.current ??= setTimeout(flushDelivered, DELIVERED_BATCH_MS);
   });
-  useSocketEvent('receipt', applyReceipt);
   useSocketEvent('typing', (event) => {
     if (event.userId !== ownUserId) setTyping(event.conversationId, event.userId, event.isTyping);
   });
   useSocketEvent('outbox', setOutbox);
-  useSocketEvent('removed', ({ conversationId }) => {
-    forgetConversationMessages(conversationId);
-    forgetReceipts(conversationId);
-  });
+  useSocketEvent('removed', ({ conversationId }) => forgetConversationMessages(conversationId));
   useSocketEvent('status', (status) => {
     if (status !== 'connected') clearTyping();
   });

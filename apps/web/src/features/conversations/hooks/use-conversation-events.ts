@@ -9,12 +9,16 @@ import {
 import {
   applyConversationUpdate,
   applyMessage,
-  conversationsCache,
+  applyReceipt,
   applyUnreadUpdate,
+  conversationsCache,
   removeConversation,
 } from '../api/conversations-cache';
 
-/** Keeps the conversation list current from the SDK's events, and presence with it. */
+/**
+ * Keeps the conversation list current from the SDK's events (members' watermarks, the ticks'
+ * one source, included), and presence with it.
+ */
 export function useConversationEvents(ownUserId: string): void {
   const { client } = useSocket();
   const applyPresence = usePresenceStore((state) => state.apply);
@@ -34,6 +38,7 @@ export function useConversationEvents(ownUserId: string): void {
     }
   });
   useSocketEvent('unread', applyUnreadUpdate);
+  useSocketEvent('receipt', applyReceipt);
   useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
   useSocketEvent('presence', applyPresence);
   useSocketEvent('status', (status) => {
