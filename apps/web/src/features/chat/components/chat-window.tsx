@@ -123,10 +123,10 @@ export function ChatWindow({
           items={items}
           ownUserId={ownUserId}
           members={conversation.members}
-          loading={history.loading}
-          loadingOlder={history.loadingOlder}
-          hasOlder={history.loaded && !history.reachedStart}
-          error={history.error}
+          loading={history.fetchState.loading}
+          loadingOlder={history.fetchState.loadingOlder}
+          hasOlder={history.loaded && !history.fetchState.foundOldest}
+          error={history.fetchState.error}
           onLoadOlder={history.loadOlder}
           onRetryLoad={history.retry}
           onRetrySend={onRetrySend}

@@ -8,13 +8,14 @@ import type {
   UnreadUpdate,
 } from '@parley/protocol';
 import { createExternalStore } from '@/lib/external-store';
+import { initialFetchState, type FetchState } from '@/lib/fetch-state';
 
 export interface ConversationsState {
   byId: Readonly<Record<string, Conversation>>;
-  /** Cursor of the next page: undefined before the first page, null once all are loaded. */
+  /** Cursor of the next (older) page: undefined before the first page, null once all are loaded. */
   nextCursor: string | null | undefined;
-  loading: boolean;
-  error: string | null;
+  /** The list's pages: the first is `latest`, the next ones `older`. */
+  fetchState: FetchState;
   /** Whether the message requests the user received were loaded (they are listed apart). */
   requestsLoaded: boolean;
 }
@@ -22,8 +23,7 @@ export interface ConversationsState {
 const initialState: ConversationsState = {
   byId: {},
   nextCursor: undefined,
-  loading: false,
-  error: null,
+  fetchState: initialFetchState,
   requestsLoaded: false,
 };
 

@@ -44,9 +44,9 @@ export function useConversationEvents(ownUserId: string): void {
   useSocketEvent('status', (status) => {
     if (status === 'reconnecting') markAllOffline();
     if (status !== 'connected') return;
-    const { nextCursor, error } = conversationsCache.get();
+    const { nextCursor, fetchState } = conversationsCache.get();
     // The first page failed (the API was down when the page loaded): try again now.
-    if (nextCursor === undefined || error) void loadMoreConversations(client);
+    if (nextCursor === undefined || fetchState.error) void loadMoreConversations(client);
     else if (connectedBefore.current) refreshNewestConversations(client).catch(() => undefined);
     connectedBefore.current = true;
   });
