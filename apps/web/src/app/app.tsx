@@ -1,8 +1,8 @@
 import type { ParleyClient } from '@parley/client';
 import type { User } from '@parley/protocol';
 import { useCallback, useEffect } from 'react';
-import { hydrateReceipts } from '@/features/chat/api/receipts-cache';
 import { useAuthStore } from '@/features/auth/stores/auth-store';
+import { useClientValue } from '@/hooks/use-client-value';
 import { useSocketEvent } from '@/hooks/use-socket';
 import { useParleyClient } from '@/lib/parley-client';
 import { storeSessionHint } from '@/lib/session-hint';
@@ -26,11 +26,13 @@ export function App({ client }: { client: ParleyClient }) {
  */
 function Session() {
   const client = useParleyClient();
-  const userId = useAuthStore((state) => state.userId);
+  const phase = useAuthStore((state) => state.phase);
   const signedIn = useAuthStore((state) => state.signedIn);
   const signedOut = useAuthStore((state) => state.signedOut);
   const profileLoaded = useAuthStore((state) => state.profileLoaded);
-  const restoring = useAuthStore((state) => state.restoring);
+  // The SDK owns the id; a session it ended shows as signed out at once.
+  const clientUserId = useClientValue('signedOut', (current) => current.userId);
+  const userId = phase === 'signedIn' ? clientUserId : null;
 
   const onSessionEnded = useCallback(() => {
     storeSessionHint(null);
@@ -49,21 +51,20 @@ function Session() {
 
   // A session restored from the cookie: signed in already; the profile follows.
   useEffect(() => {
-    if (!userId) return;
-    // The session may have ended before this component listened (a refused refresh at start).
-    if (client.userId !== userId) {
-      onSessionEnded();
-      return;
-    }
-    hydrateReceipts(userId);
-    if (client.user?.id === userId) return;
-    client.http.me().then(profileLoaded, () => undefined);
-  }, [client, userId, profileLoaded, onSessionEnded]);
+    if (!userId || client.user?.id === userId) return;
+    client.http.me().then(
+      (user) => {
+        // Still the same session: a late answer must not show someone else's profile.
+        if (user.id === client.userId) profileLoaded(user);
+      },
+      () => undefined,
+    );
+  }, [client, userId, profileLoaded]);
 
   const onSignedIn = useCallback(
     (user: User) => {
       storeSessionHint(user.id);
-      signedIn(user.id, user);
+      signedIn(user);
     },
     [signedIn],
   );
@@ -75,7 +76,7 @@ function Session() {
     signedOut();
   }, [client, signedOut]);
 
-  if (restoring) return <RestoringPage />;
+  if (phase === 'restoring') return <RestoringPage />;
   if (!userId) return <SignInPage onSignedIn={onSignedIn} />;
   return <ChatPage key={userId} ownUserId={userId} onLogout={onLogout} />;
 }

@@ -1,9 +1,13 @@
-import { useConnectionStore } from '@/stores/connection-store';
+import { useState } from 'react';
+import { useSocket } from '@/hooks/use-socket';
 
 /** "Connecting..." at first, "Reconnecting..." while a lost connection is being restored. */
 export function ConnectionBanner() {
-  const status = useConnectionStore((state) => state.status);
-  const everConnected = useConnectionStore((state) => state.everConnected);
+  const { status } = useSocket();
+  // Connected at least once since this banner (the session's chat page) mounted: a drop after
+  // that is a "reconnect".
+  const [everConnected, setEverConnected] = useState(false);
+  if (status === 'connected' && !everConnected) setEverConnected(true);
   const down = status === 'connecting' || status === 'reconnecting';
   return (
     <div role="status" className="shrink-0">

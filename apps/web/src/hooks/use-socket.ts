@@ -1,7 +1,7 @@
 import type { ConnectionStatus, ParleyClient, ParleyClientEvents } from '@parley/client';
 import { useEffect, useEffectEvent } from 'react';
 import { useParleyClient } from '@/lib/parley-client';
-import { useConnectionStore } from '@/stores/connection-store';
+import { useClientValue } from './use-client-value';
 
 /**
  * The SDK's socket for React: the one client and its connection status. The SDK owns the
@@ -10,7 +10,7 @@ import { useConnectionStore } from '@/stores/connection-store';
  */
 export function useSocket(): { client: ParleyClient; status: ConnectionStatus } {
   const client = useParleyClient();
-  const status = useConnectionStore((state) => state.status);
+  const status = useClientValue('status', (current) => current.status);
   return { client, status };
 }
 
@@ -42,18 +42,12 @@ export function useSocketEvent<Event extends keyof ParleyClientEvents>(
  */
 export function useSocketConnection(): void {
   const client = useParleyClient();
-  const setStatus = useConnectionStore((state) => state.setStatus);
 
   useEffect(() => {
-    setStatus(client.status);
-    const stopListening = client.on('status', setStatus);
     // Rejects only when the client stops trying (sign-out); the status shows everything else.
     client.connect().catch(() => undefined);
-    return () => {
-      stopListening();
-      client.disconnect();
-    };
-  }, [client, setStatus]);
+    return () => client.disconnect();
+  }, [client]);
 
   useEffect(() => {
     const retryNow = () => {

@@ -57,3 +57,17 @@ export function Dialog({ title, onClose, children, footer, className }: DialogPr
     </dialog>
   );
 }
+
+/** A dialog's footer: the last error above a row of its actions (pass it as `footer`). */
+export function DialogFooter({ error, children }: { error: string | null; children: ReactNode }) {
+  return (
+    <div className="flex flex-col gap-2">
+      {error && (
+        <p role="alert" className="text-sm text-red-700">
+          {error}
+        </p>
+      )}
+      <div className="flex items-center justify-between gap-2">{children}</div>
+    </div>
+  );
+}

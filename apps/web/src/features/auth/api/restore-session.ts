@@ -24,7 +24,7 @@ export async function restoreSession(client: ParleyClient, baseUrl: string): Pro
     try {
       const userId = await client.resumeSession();
       storeSessionHint(userId);
-      auth.signedIn(userId, null);
+      auth.signedIn(null);
       return;
     } catch (error) {
       if (isSessionRejected(error)) {

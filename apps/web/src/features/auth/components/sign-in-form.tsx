@@ -1,6 +1,7 @@
 import type { User } from '@parley/protocol';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useOptimistic, useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
+import { useAction } from '@/hooks/use-action';
 import { useParleyClient } from '@/lib/parley-client';
 import { signIn, validateRegistration, type SignInMode } from '../api/auth';
 
@@ -20,37 +21,27 @@ export function SignInForm({ notice, onSignedIn }: SignInFormProps) {
   const errorId = useId();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState<SignInMode | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = async (mode: SignInMode) => {
-    if (busy) return;
-    const credentials = { username, password };
-    if (!username.trim() || !password) {
-      setError('Enter a username and a password.');
-      return;
-    }
-    const invalid = mode === 'register' ? validateRegistration(credentials) : null;
-    if (invalid) {
-      setError(invalid);
-      return;
-    }
-    setBusy(mode);
-    setError(null);
-    try {
+  // The button whose request runs, while it does.
+  const [busy, setBusy] = useOptimistic<SignInMode | null>(null);
+  const submit = useAction(
+    async (mode: SignInMode) => {
+      const credentials = { username, password };
+      if (!username.trim() || !password) throw new Error('Enter a username and a password.');
+      const invalid = mode === 'register' ? validateRegistration(credentials) : null;
+      if (invalid) throw new Error(invalid);
+      setBusy(mode);
       onSignedIn(await signIn(client, mode, credentials));
-    } catch (signInError) {
-      setError(signInError instanceof Error ? signInError.message : String(signInError));
-      setBusy(null);
-    }
-  };
+    },
+    // Every failure here is an Error whose message can be shown as it is.
+    (failure) => (failure instanceof Error ? failure.message : String(failure)),
+  );
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    void submit('login');
+    if (!busy) submit.run('login');
   };
 
-  const shownError = error ?? notice;
+  const shownError = submit.error ?? notice;
 
   return (
     <form
@@ -107,7 +98,7 @@ export function SignInForm({ notice, onSignedIn }: SignInFormProps) {
           className="h-11"
           disabled={busy !== null}
           busy={busy === 'register'}
-          onClick={() => void submit('register')}
+          onClick={() => submit.run('register')}
         >
           {busy === 'register' ? 'Creating account...' : 'Create account'}
         </Button>

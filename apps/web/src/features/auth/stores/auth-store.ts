@@ -1,29 +1,28 @@
 import type { User } from '@parley/protocol';
 import { create } from 'zustand';
 
+/** Which screen the session is at: the cookie being tried, the chat, or the sign-in form. */
+export type SessionPhase = 'restoring' | 'signedIn' | 'signedOut';
+
 interface AuthState {
-  /** The signed-in user's id, or null on the sign-in screen. */
-  userId: string | null;
+  /** The signed-in user's id is not kept here: the SDK owns it (`client.userId`). */
+  phase: SessionPhase;
   /** Their profile, once known (after a reload it comes from GET /users/me). */
   user: User | null;
   /** Why the last session ended, for the sign-in screen. */
   notice: string | null;
-  /** A new page is getting its session back from the cookie (restore-session.ts). */
-  restoring: boolean;
   restoreStarted: () => void;
-  signedIn: (userId: string, user: User | null) => void;
+  signedIn: (user: User | null) => void;
   profileLoaded: (user: User) => void;
   signedOut: (notice?: string) => void;
 }
 
 export const useAuthStore = create<AuthState>()((set) => ({
-  userId: null,
+  phase: 'signedOut',
   user: null,
   notice: null,
-  restoring: false,
-  restoreStarted: () => set({ restoring: true }),
-  signedIn: (userId, user) => set({ userId, user, notice: null, restoring: false }),
-  profileLoaded: (user) => set((state) => (state.userId === user.id ? { user } : state)),
-  signedOut: (notice) =>
-    set({ userId: null, user: null, notice: notice ?? null, restoring: false }),
+  restoreStarted: () => set({ phase: 'restoring' }),
+  signedIn: (user) => set({ phase: 'signedIn', user, notice: null }),
+  profileLoaded: (user) => set({ user }),
+  signedOut: (notice) => set({ phase: 'signedOut', user: null, notice: notice ?? null }),
 }));

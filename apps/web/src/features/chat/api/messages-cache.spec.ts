@@ -45,7 +45,10 @@ describe('mergeMessages', () => {
 describe('addMessages', () => {
   beforeEach(() => {
     resetMessagesCache();
-    updateConversationMessages('c1', (state) => ({ ...state, loading: true }));
+    updateConversationMessages('c1', (state) => ({
+      ...state,
+      fetchState: { ...state.fetchState, loading: true },
+    }));
   });
 
   it('keeps nothing for a conversation that was never opened', () => {
@@ -55,9 +58,9 @@ describe('addMessages', () => {
 
   it('notes the start of the conversation once seq 1 is there', () => {
     addMessages('c1', [message(2)]);
-    expect(messagesCache.get().c1?.reachedStart).toBe(false);
+    expect(messagesCache.get().c1?.fetchState.foundOldest).toBe(false);
     addMessages('c1', [message(1)]);
-    expect(messagesCache.get().c1?.reachedStart).toBe(true);
+    expect(messagesCache.get().c1?.fetchState.foundOldest).toBe(true);
   });
 
   it('leaves the state untouched for a duplicate', () => {

@@ -1,25 +1,20 @@
 import type { Message } from '@parley/protocol';
 import { createExternalStore } from '@/lib/external-store';
+import { initialFetchState, type FetchState } from '@/lib/fetch-state';
 
 export interface ConversationMessages {
   /** Ascending by seq, each seq once. */
   messages: readonly Message[];
   /** The latest page came over REST. */
   loaded: boolean;
-  loading: boolean;
-  loadingOlder: boolean;
-  /** Nothing older exists: a page said `hasMore: false`, or seq 1 is here. */
-  reachedStart: boolean;
-  error: string | null;
+  /** `foundOldest`: a page said `hasMore: false`, or seq 1 is here. */
+  fetchState: FetchState;
 }
 
 export const emptyConversationMessages: ConversationMessages = {
   messages: [],
   loaded: false,
-  loading: false,
-  loadingOlder: false,
-  reachedStart: false,
-  error: null,
+  fetchState: initialFetchState,
 };
 
 export type MessagesState = Readonly<Record<string, ConversationMessages>>;
@@ -75,15 +70,12 @@ export function updateConversationMessages(
  */
 export function addMessages(conversationId: string, messages: readonly Message[]): void {
   const existing = messagesCache.get()[conversationId];
-  if (!existing || !(existing.loaded || existing.loading)) return;
+  if (!existing || !(existing.loaded || existing.fetchState.loading)) return;
   updateConversationMessages(conversationId, (current) => {
     const merged = mergeMessages(current.messages, messages);
     if (merged === current.messages) return current;
-    return {
-      ...current,
-      messages: merged,
-      reachedStart: current.reachedStart || merged[0]?.seq === 1,
-    };
+    const foundOldest = current.fetchState.foundOldest || merged[0]?.seq === 1;
+    return { ...current, messages: merged, fetchState: { ...current.fetchState, foundOldest } };
   });
 }
 

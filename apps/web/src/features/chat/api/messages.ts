@@ -1,5 +1,5 @@
 import type { ParleyClient } from '@parley/client';
-import { errorMessage } from '@/utils/error-message';
+import { finishFetch, startFetch } from '@/lib/fetch-state';
 import { addMessages, messagesCache, updateConversationMessages } from './messages-cache';
 
 const PAGE_SIZE = 50;
@@ -10,22 +10,23 @@ export async function loadLatestMessages(
   conversationId: string,
 ): Promise<void> {
   const current = messagesCache.get()[conversationId];
-  if (current?.loaded || current?.loading) return;
-  updateConversationMessages(conversationId, (state) => ({ ...state, loading: true, error: null }));
+  if (current?.loaded || current?.fetchState.loading) return;
+  updateConversationMessages(conversationId, (state) => ({
+    ...state,
+    fetchState: startFetch(state.fetchState, 'latest'),
+  }));
   try {
     const page = await client.http.getMessages(conversationId, { limit: PAGE_SIZE });
     addMessages(conversationId, page.messages);
     updateConversationMessages(conversationId, (state) => ({
       ...state,
       loaded: true,
-      loading: false,
-      reachedStart: state.reachedStart || !page.hasMore,
+      fetchState: finishFetch(state.fetchState, 'latest', { foundOldest: !page.hasMore }),
     }));
   } catch (error) {
     updateConversationMessages(conversationId, (state) => ({
       ...state,
-      loading: false,
-      error: errorMessage(error),
+      fetchState: finishFetch(state.fetchState, 'latest', { error }),
     }));
   }
 }
@@ -37,10 +38,18 @@ export async function loadOlderMessages(
 ): Promise<void> {
   const current = messagesCache.get()[conversationId];
   const oldestSeq = current?.messages[0]?.seq;
-  if (!current?.loaded || current.loadingOlder || current.reachedStart || oldestSeq === undefined) {
+  if (
+    !current?.loaded ||
+    current.fetchState.loadingOlder ||
+    current.fetchState.foundOldest ||
+    oldestSeq === undefined
+  ) {
     return;
   }
-  updateConversationMessages(conversationId, (state) => ({ ...state, loadingOlder: true }));
+  updateConversationMessages(conversationId, (state) => ({
+    ...state,
+    fetchState: startFetch(state.fetchState, 'older'),
+  }));
   try {
     const page = await client.http.getMessages(conversationId, {
       limit: PAGE_SIZE,
@@ -49,14 +58,12 @@ export async function loadOlderMessages(
     addMessages(conversationId, page.messages);
     updateConversationMessages(conversationId, (state) => ({
       ...state,
-      loadingOlder: false,
-      reachedStart: state.reachedStart || !page.hasMore,
+      fetchState: finishFetch(state.fetchState, 'older', { foundOldest: !page.hasMore }),
     }));
   } catch (error) {
     updateConversationMessages(conversationId, (state) => ({
       ...state,
-      loadingOlder: false,
-      error: errorMessage(error),
+      fetchState: finishFetch(state.fetchState, 'older', { error }),
     }));
   }
 }

@@ -1,11 +1,9 @@
 import type { Conversation } from '@parley/protocol';
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import { ErrorBoundary } from '@/components/ui/error-boundary';
 import { useClientValue } from '@/hooks/use-client-value';
 import { useSocket } from '@/hooks/use-socket';
-import { useExternalStore } from '@/lib/external-store';
 import { conversationTitle } from '@/utils/conversation-title';
-import { applyReceipt, receiptsCache } from '../api/receipts-cache';
 import { retryOutboxEntry, retryRejected, sendMessage } from '../api/send-message';
 import { useConversationMessages } from '../hooks/use-conversation-messages';
 import { useMarkRead } from '../hooks/use-mark-read';
@@ -35,19 +33,6 @@ export function ChatWindow({
   const { client } = useSocket();
   const conversationId = conversation.id;
   const history = useConversationMessages(conversationId);
-  const watermarks = useExternalStore(receiptsCache, (state) => state[conversationId]);
-  // The conversation carries every member's watermarks: ticks are right on a fresh device too.
-  useEffect(() => {
-    for (const member of conversation.members) {
-      if (member.userId === ownUserId) continue;
-      applyReceipt({
-        conversationId,
-        userId: member.userId,
-        deliveredSeq: member.lastDeliveredSeq,
-        readSeq: member.lastReadSeq,
-      });
-    }
-  }, [conversation.members, conversationId, ownUserId]);
   const outbox = useClientValue('outbox', (client) => client.outbox);
   const rejected = useRejectedSendsStore((state) => state.entries);
   const removeRejected = useRejectedSendsStore((state) => state.remove);
@@ -137,11 +122,11 @@ export function ChatWindow({
         <MessageList
           items={items}
           ownUserId={ownUserId}
-          watermarks={watermarks}
-          loading={history.loading}
-          loadingOlder={history.loadingOlder}
-          hasOlder={history.loaded && !history.reachedStart}
-          error={history.error}
+          members={conversation.members}
+          loading={history.fetchState.loading}
+          loadingOlder={history.fetchState.loadingOlder}
+          hasOlder={history.loaded && !history.fetchState.foundOldest}
+          error={history.fetchState.error}
           onLoadOlder={history.loadOlder}
           onRetryLoad={history.retry}
           onRetrySend={onRetrySend}

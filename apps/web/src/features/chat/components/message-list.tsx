@@ -2,8 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Button, IconButton } from '@/components/ui/button';
 import { ArrowDownIcon } from '@/components/ui/icons';
 import { Spinner } from '@/components/ui/spinner';
-import type { Watermarks } from '../api/receipts-cache';
-import { deliveryStatus } from '../utils/delivery-status';
+import { deliveryStatus, type MemberWatermarks } from '../utils/delivery-status';
 import type { PendingMessage, TimelineItem } from '../utils/timeline';
 import { MessageBubble, PendingBubble } from './message-bubble';
 
@@ -15,7 +14,8 @@ const LOAD_OLDER_PX = 400;
 export interface MessageListProps {
   items: readonly TimelineItem[];
   ownUserId: string;
-  watermarks: Readonly<Record<string, Watermarks>> | undefined;
+  /** The conversation's members: their watermarks give the ticks of our messages. */
+  members: readonly MemberWatermarks[];
   loading: boolean;
   loadingOlder: boolean;
   hasOlder: boolean;
@@ -44,7 +44,7 @@ const firstMessageKey = (items: readonly TimelineItem[]) =>
 export function MessageList({
   items,
   ownUserId,
-  watermarks,
+  members,
   loading,
   loadingOlder,
   hasOlder,
@@ -205,7 +205,7 @@ export function MessageList({
                       continuesRun={item.continuesRun}
                       endsRun={item.endsRun}
                       status={
-                        item.own ? deliveryStatus(item.message.seq, watermarks, ownUserId) : null
+                        item.own ? deliveryStatus(item.message.seq, members, ownUserId) : null
                       }
                     />
                   );

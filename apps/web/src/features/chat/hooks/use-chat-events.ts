@@ -1,14 +1,13 @@
 import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
 import { addMessages, forgetConversationMessages } from '../api/messages-cache';
-import { applyReceipt, forgetReceipts } from '../api/receipts-cache';
 import { useTypingStore } from '../stores/typing-store';
 
 /** Delivered receipts of a burst (a sync brings many messages) go out as one per conversation. */
 const DELIVERED_BATCH_MS = 150;
 
 /**
- * Feeds the chat's caches and stores from the SDK: messages, receipts, typing; and
+ * Feeds the chat's caches and stores from the SDK: messages, typing; and
  * tells the server which messages reached this device (markDelivered).
  */
 export function useChatEvents(ownUserId: string): void {
@@ -44,14 +43,10 @@ export function useChatEvents(ownUserId: string): void {
     delivered.current.set(message.conversationId, Math.max(queued, message.seq));
     deliveredTimer.current ??= setTimeout(flushDelivered, DELIVERED_BATCH_MS);
   });
-  useSocketEvent('receipt', applyReceipt);
   useSocketEvent('typing', (event) => {
     if (event.userId !== ownUserId) setTyping(event.conversationId, event.userId, event.isTyping);
   });
-  useSocketEvent('removed', ({ conversationId }) => {
-    forgetConversationMessages(conversationId);
-    forgetReceipts(conversationId);
-  });
+  useSocketEvent('removed', ({ conversationId }) => forgetConversationMessages(conversationId));
   useSocketEvent('status', (status) => {
     if (status !== 'connected') clearTyping();
   });

@@ -1,6 +1,11 @@
-import type { Watermarks } from '../api/receipts-cache';
+import type { ConversationMember } from '@parley/protocol';
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'read';
+
+export type MemberWatermarks = Pick<
+  ConversationMember,
+  'userId' | 'lastDeliveredSeq' | 'lastReadSeq'
+>;
 
 /**
  * Where one of our messages stands by the other members' watermarks: read once any other member
@@ -8,14 +13,14 @@ export type DeliveryStatus = 'sent' | 'delivered' | 'read';
  */
 export function deliveryStatus(
   seq: number,
-  watermarks: Readonly<Record<string, Watermarks>> | undefined,
+  members: readonly MemberWatermarks[],
   ownUserId: string | null,
 ): DeliveryStatus {
   let status: DeliveryStatus = 'sent';
-  for (const [userId, marks] of Object.entries(watermarks ?? {})) {
-    if (userId === ownUserId) continue;
-    if (marks.readSeq >= seq) return 'read';
-    if (marks.deliveredSeq >= seq) status = 'delivered';
+  for (const member of members) {
+    if (member.userId === ownUserId) continue;
+    if (member.lastReadSeq >= seq) return 'read';
+    if (member.lastDeliveredSeq >= seq) status = 'delivered';
   }
   return status;
 }

@@ -1,4 +1,4 @@
-import type { Conversation, Message } from '@parley/protocol';
+import type { Conversation, ConversationMember, Message } from '@parley/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   applyConversationUpdate,
@@ -9,6 +9,7 @@ import {
   upsertConversations,
   withMessage,
   withRead,
+  withReceipt,
 } from './conversations-cache';
 
 function conversation(overrides: Partial<Conversation> = {}): Conversation {
@@ -69,6 +70,40 @@ describe('withMessage', () => {
   });
 });
 
+function member(userId: string, lastDeliveredSeq: number, lastReadSeq: number): ConversationMember {
+  return {
+    userId,
+    username: userId,
+    displayName: userId,
+    role: 'member',
+    lastDeliveredSeq,
+    lastReadSeq,
+  };
+}
+
+describe('withReceipt', () => {
+  it("moves the member's watermarks forward; reading counts as receiving", () => {
+    const sut = withReceipt(conversation({ members: [member('me', 4, 4), member('ann', 2, 1)] }), {
+      conversationId: 'c1',
+      userId: 'ann',
+      deliveredSeq: 3,
+      readSeq: 4,
+    });
+    expect(sut.members).toEqual([member('me', 4, 4), member('ann', 4, 4)]);
+  });
+
+  it('returns the same conversation for a receipt behind what is known', () => {
+    const known = conversation({ members: [member('ann', 5, 3)] });
+    const sut = withReceipt(known, {
+      conversationId: 'c1',
+      userId: 'ann',
+      deliveredSeq: 4,
+      readSeq: 2,
+    });
+    expect(sut).toBe(known);
+  });
+});
+
 describe('withRead', () => {
   it('never moves the watermark back', () => {
     const sut = withRead(conversation({ lastSeq: 5, lastReadSeq: 4, unreadCount: 1 }), 2);
@@ -93,6 +128,17 @@ describe('mergeConversation', () => {
     const sut = mergeConversation(live, stalePage);
     expect(sut).toMatchObject({ name: 'Renamed', lastSeq: 6, lastReadSeq: 6, unreadCount: 0 });
     expect(sut.lastMessage?.seq).toBe(6);
+  });
+});
+
+describe('mergeConversation and watermarks', () => {
+  it("keeps each member's higher watermarks when a stale page comes in", () => {
+    const live = conversation({ members: [member('ann', 6, 5)] });
+    const stalePage = conversation({ members: [member('ann', 4, 4), member('ben', 2, 1)] });
+    expect(mergeConversation(live, stalePage).members).toEqual([
+      member('ann', 6, 5),
+      member('ben', 2, 1),
+    ]);
   });
 });
 

@@ -1,13 +1,21 @@
 import { mergeConversationUpdate } from '@parley/client';
-import type { Conversation, ConversationUpdate, Message, UnreadUpdate } from '@parley/protocol';
+import type {
+  Conversation,
+  ConversationMember,
+  ConversationUpdate,
+  Message,
+  ReceiptUpdate,
+  UnreadUpdate,
+} from '@parley/protocol';
 import { createExternalStore } from '@/lib/external-store';
+import { initialFetchState, type FetchState } from '@/lib/fetch-state';
 
 export interface ConversationsState {
   byId: Readonly<Record<string, Conversation>>;
-  /** Cursor of the next page: undefined before the first page, null once all are loaded. */
+  /** Cursor of the next (older) page: undefined before the first page, null once all are loaded. */
   nextCursor: string | null | undefined;
-  loading: boolean;
-  error: string | null;
+  /** The list's pages: the first is `latest`, the next ones `older`. */
+  fetchState: FetchState;
   /** Whether the message requests the user received were loaded (they are listed apart). */
   requestsLoaded: boolean;
 }
@@ -15,8 +23,7 @@ export interface ConversationsState {
 const initialState: ConversationsState = {
   byId: {},
   nextCursor: undefined,
-  loading: false,
-  error: null,
+  fetchState: initialFetchState,
   requestsLoaded: false,
 };
 
@@ -40,7 +47,37 @@ function withUnread(conversation: Conversation): Conversation {
   };
 }
 
-/** Combines two views of one conversation: names and members from the newer, seqs by maximum. */
+/** The member with their watermarks moved up to the given ones, never back. */
+function withWatermarks(
+  member: ConversationMember,
+  deliveredSeq: number,
+  readSeq: number,
+): ConversationMember {
+  const lastReadSeq = Math.max(member.lastReadSeq, readSeq);
+  // Whoever read a message has received it.
+  const lastDeliveredSeq = Math.max(member.lastDeliveredSeq, deliveredSeq, readSeq);
+  if (lastReadSeq === member.lastReadSeq && lastDeliveredSeq === member.lastDeliveredSeq) {
+    return member;
+  }
+  return { ...member, lastReadSeq, lastDeliveredSeq };
+}
+
+/** The members of the newer view, each keeping the higher watermarks of either view. */
+function mergeMembers(
+  existing: readonly ConversationMember[],
+  incoming: ConversationMember[],
+): ConversationMember[] {
+  const known = new Map(existing.map((member) => [member.userId, member]));
+  return incoming.map((member) => {
+    const before = known.get(member.userId);
+    return before ? withWatermarks(member, before.lastDeliveredSeq, before.lastReadSeq) : member;
+  });
+}
+
+/**
+ * Combines two views of one conversation: names and members from the newer, seqs and
+ * watermarks by maximum.
+ */
 export function mergeConversation(
   existing: Conversation | undefined,
   incoming: Conversation,
@@ -54,6 +91,7 @@ export function mergeConversation(
     ...incoming,
     // An update sent to a whole room leaves out the per-viewer flag: keep ours.
     request: incoming.request ?? existing.request,
+    members: mergeMembers(existing.members, incoming.members),
     lastMessage,
     lastSeq: Math.max(existing.lastSeq, incoming.lastSeq),
     lastReadSeq: Math.max(existing.lastReadSeq, incoming.lastReadSeq),
@@ -95,6 +133,18 @@ export function withRead(
   return withUnread({ ...conversation, lastReadSeq: readSeq, lastSeq: knownLastSeq });
 }
 
+/** The conversation after a member's `receipt:update`: their watermarks move forward only. */
+export function withReceipt(conversation: Conversation, update: ReceiptUpdate): Conversation {
+  let changed = false;
+  const members = conversation.members.map((member) => {
+    if (member.userId !== update.userId) return member;
+    const moved = withWatermarks(member, update.deliveredSeq, update.readSeq);
+    changed ||= moved !== member;
+    return moved;
+  });
+  return changed ? { ...conversation, members } : conversation;
+}
+
 /** When the conversation last saw activity: the order of the list, newest first. */
 export function activityTime(conversation: Conversation): number {
   return Math.max(
@@ -126,9 +176,11 @@ function updateOne(
 ): boolean {
   const existing = conversationsCache.get().byId[conversationId];
   if (!existing) return false;
+  const next = recipe(existing);
+  if (next === existing) return true;
   conversationsCache.update((state) => ({
     ...state,
-    byId: { ...state.byId, [conversationId]: recipe(existing) },
+    byId: { ...state.byId, [conversationId]: next },
   }));
   return true;
 }
@@ -157,6 +209,11 @@ export function applyRead(conversationId: string, lastReadSeq: number, unreadCou
 
 export function applyUnreadUpdate(update: UnreadUpdate): void {
   applyRead(update.conversationId, update.lastReadSeq, update.unreadCount);
+}
+
+/** Applies a member's receipt; one of a conversation the cache does not hold is left out. */
+export function applyReceipt(update: ReceiptUpdate): void {
+  updateOne(update.conversationId, (conversation) => withReceipt(conversation, update));
 }
 
 export function removeConversation(conversationId: string): void {

@@ -1,15 +1,19 @@
 import { ParleyApiError, type ParleyClient } from '@parley/client';
 import type { Conversation } from '@parley/protocol';
-import { errorMessage } from '@/utils/error-message';
+import { finishFetch, startFetch } from '@/lib/fetch-state';
 import { conversationsCache, removeConversation, upsertConversations } from './conversations-cache';
 
 const PAGE_SIZE = 30;
 
 /** Loads the next page of the list (GET /conversations with `before` = the last nextCursor). */
 export async function loadMoreConversations(client: ParleyClient): Promise<void> {
-  const { nextCursor, loading } = conversationsCache.get();
-  if (loading || nextCursor === null) return;
-  conversationsCache.update((state) => ({ ...state, loading: true, error: null }));
+  const { nextCursor, fetchState } = conversationsCache.get();
+  if (fetchState.loading || fetchState.loadingOlder || fetchState.foundOldest) return;
+  const kind = nextCursor === undefined ? 'latest' : 'older';
+  conversationsCache.update((state) => ({
+    ...state,
+    fetchState: startFetch(state.fetchState, kind),
+  }));
   try {
     const page = await client.http.listConversations({
       limit: PAGE_SIZE,
@@ -18,14 +22,13 @@ export async function loadMoreConversations(client: ParleyClient): Promise<void>
     upsertConversations(page.conversations);
     conversationsCache.update((state) => ({
       ...state,
-      loading: false,
       nextCursor: page.nextCursor,
+      fetchState: finishFetch(state.fetchState, kind, { foundOldest: page.nextCursor === null }),
     }));
   } catch (error) {
     conversationsCache.update((state) => ({
       ...state,
-      loading: false,
-      error: errorMessage(error),
+      fetchState: finishFetch(state.fetchState, kind, { error }),
     }));
   }
 }

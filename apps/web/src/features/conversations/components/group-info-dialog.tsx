@@ -4,14 +4,14 @@ import {
   type ConversationMember,
   type MemberRole,
 } from '@parley/protocol';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useOptimistic, useState, type FormEvent } from 'react';
 import { PeoplePicker } from '@/components/people-picker';
 import { Avatar } from '@/components/ui/avatar';
 import { Button } from '@/components/ui/button';
 import { Dialog } from '@/components/ui/dialog';
+import { useAction } from '@/hooks/use-action';
 import { useParleyClient } from '@/lib/parley-client';
 import { useIsOnline } from '@/stores/presence-store';
-import { errorMessage } from '@/utils/error-message';
 import { addGroupMember, removeGroupMember, renameGroup } from '../api/conversations';
 
 export interface GroupInfoDialogProps {
@@ -44,22 +44,18 @@ export function GroupInfoDialog({
   const client = useParleyClient();
   const ownRole = conversation.members.find((member) => member.userId === ownUserId)?.role;
   const isManager = ownRole !== undefined && MANAGERS.has(ownRole);
-  const [error, setError] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
+  // Which button's request runs: shown while it does, null again once it ends.
+  const [busyId, setBusyId] = useOptimistic<string | null>(null);
+  const task = useAction(
+    async ({ key, request }: { key: string; request: () => Promise<void> }) => {
+      setBusyId(key);
+      await request();
+    },
+  );
+  const run = (key: string, request: () => Promise<void>) => task.run({ key, request });
+  const error = task.error;
   const [confirmLeave, setConfirmLeave] = useState(false);
   const memberIds = new Set(conversation.members.map((member) => member.userId));
-
-  const run = async (key: string, action: () => Promise<void>) => {
-    setBusyId(key);
-    setError(null);
-    try {
-      await action();
-    } catch (actionError) {
-      setError(errorMessage(actionError));
-    } finally {
-      setBusyId(null);
-    }
-  };
 
   return (
     <Dialog title="Group info" onClose={onClose}>
@@ -103,7 +99,7 @@ export function GroupInfoDialog({
                 removable={canRemove(ownRole, member, ownUserId)}
                 busy={busyId === member.userId}
                 onRemove={() =>
-                  void run(member.userId, () =>
+                  run(member.userId, () =>
                     removeGroupMember(client, conversation.id, member.userId),
                   )
                 }
@@ -130,9 +126,7 @@ export function GroupInfoDialog({
                     disabled={busyId !== null}
                     busy={busyId === `add:${user.id}`}
                     onClick={() =>
-                      void run(`add:${user.id}`, () =>
-                        addGroupMember(client, conversation.id, user.id),
-                      )
+                      run(`add:${user.id}`, () => addGroupMember(client, conversation.id, user.id))
                     }
                   >
                     Add
@@ -155,7 +149,7 @@ export function GroupInfoDialog({
                   busy={busyId === 'leave'}
                   disabled={busyId !== null}
                   onClick={() =>
-                    void run('leave', async () => {
+                    run('leave', async () => {
                       await removeGroupMember(client, conversation.id, ownUserId);
                       onLeft();
                     })
@@ -186,7 +180,7 @@ function RenameForm({
 }: {
   currentName: string;
   busy: boolean;
-  onRename: (name: string) => Promise<void>;
+  onRename: (name: string) => void;
 }) {
   const inputId = useId();
   const [name, setName] = useState(currentName);
@@ -195,7 +189,7 @@ function RenameForm({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (valid && !busy) void onRename(trimmed);
+    if (valid && !busy) onRename(trimmed);
   };
 
   return (

@@ -2,10 +2,10 @@ import type { Conversation, User } from '@parley/protocol';
 import { useState } from 'react';
 import { PeoplePicker } from '@/components/people-picker';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { Dialog, DialogFooter } from '@/components/ui/dialog';
 import { GroupIcon } from '@/components/ui/icons';
+import { useAction } from '@/hooks/use-action';
 import { useParleyClient } from '@/lib/parley-client';
-import { errorMessage } from '@/utils/error-message';
 import { startDirectChat } from '../api/conversations';
 
 export interface NewConversationDialogProps {
@@ -22,41 +22,27 @@ export function NewConversationDialog({
 }: NewConversationDialogProps) {
   const client = useParleyClient();
   const [person, setPerson] = useState<User | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const start = async () => {
-    if (!person) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onOpened(await startDirectChat(client, person.id));
-    } catch (startError) {
-      setError(errorMessage(startError));
-      setBusy(false);
-    }
-  };
+  const start = useAction(async (chosen: User) =>
+    onOpened(await startDirectChat(client, chosen.id)),
+  );
 
   return (
     <Dialog
       title="New conversation"
       onClose={onClose}
       footer={
-        <div className="flex flex-col gap-2">
-          {error && (
-            <p role="alert" className="text-sm text-red-700">
-              {error}
-            </p>
-          )}
-          <div className="flex items-center justify-between gap-2">
-            <Button variant="ghost" onClick={onNewGroup}>
-              <GroupIcon aria-hidden="true" /> New group
-            </Button>
-            <Button onClick={() => void start()} disabled={!person || busy} busy={busy}>
-              Start chat
-            </Button>
-          </div>
-        </div>
+        <DialogFooter error={start.error}>
+          <Button variant="ghost" onClick={onNewGroup}>
+            <GroupIcon aria-hidden="true" /> New group
+          </Button>
+          <Button
+            onClick={() => person && start.run(person)}
+            disabled={!person || start.pending}
+            busy={start.pending}
+          >
+            Start chat
+          </Button>
+        </DialogFooter>
       }
     >
       <PeoplePicker

@@ -2,10 +2,10 @@ import { conversationNameSchema, type Conversation, type User } from '@parley/pr
 import { useId, useState, type FormEvent } from 'react';
 import { PeoplePicker } from '@/components/people-picker';
 import { Button } from '@/components/ui/button';
-import { Dialog } from '@/components/ui/dialog';
+import { Dialog, DialogFooter } from '@/components/ui/dialog';
 import { CloseIcon } from '@/components/ui/icons';
+import { useAction } from '@/hooks/use-action';
 import { useParleyClient } from '@/lib/parley-client';
-import { errorMessage } from '@/utils/error-message';
 import { createGroup } from '../api/conversations';
 
 export interface NewGroupDialogProps {
@@ -20,8 +20,6 @@ export function NewGroupDialog({ onClose, onCreated }: NewGroupDialogProps) {
   const nameId = useId();
   const [name, setName] = useState('');
   const [people, setPeople] = useState<readonly User[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const selectedIds = new Set(people.map((person) => person.id));
   const nameValid = conversationNameSchema.safeParse(name).success;
 
@@ -32,17 +30,13 @@ export function NewGroupDialog({ onClose, onCreated }: NewGroupDialogProps) {
         : [...current, user],
     );
 
-  const submit = async (event: FormEvent) => {
+  const create = useAction(async () =>
+    onCreated(await createGroup(client, name.trim(), [...selectedIds])),
+  );
+
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (!nameValid || busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await createGroup(client, name.trim(), [...selectedIds]));
-    } catch (createError) {
-      setError(errorMessage(createError));
-      setBusy(false);
-    }
+    if (nameValid && !create.pending) create.run();
   };
 
   return (
@@ -50,26 +44,24 @@ export function NewGroupDialog({ onClose, onCreated }: NewGroupDialogProps) {
       title="New group"
       onClose={onClose}
       footer={
-        <div className="flex flex-col gap-2">
-          {error && (
-            <p role="alert" className="text-sm text-red-700">
-              {error}
-            </p>
-          )}
-          <div className="flex items-center justify-between gap-2">
-            <p className="text-sm text-slate-600">
-              {people.length === 0
-                ? 'Nobody picked yet'
-                : `${people.length} ${people.length === 1 ? 'person' : 'people'} picked`}
-            </p>
-            <Button type="submit" form={formId} disabled={!nameValid || busy} busy={busy}>
-              Create group
-            </Button>
-          </div>
-        </div>
+        <DialogFooter error={create.error}>
+          <p className="text-sm text-slate-600">
+            {people.length === 0
+              ? 'Nobody picked yet'
+              : `${people.length} ${people.length === 1 ? 'person' : 'people'} picked`}
+          </p>
+          <Button
+            type="submit"
+            form={formId}
+            disabled={!nameValid || create.pending}
+            busy={create.pending}
+          >
+            Create group
+          </Button>
+        </DialogFooter>
       }
     >
-      <form id={formId} onSubmit={(event) => void submit(event)} className="flex flex-col gap-4">
+      <form id={formId} onSubmit={submit} className="flex flex-col gap-4">
         <div className="flex flex-col gap-1.5">
           <label htmlFor={nameId} className="text-sm font-medium text-slate-800">
             Group name

@@ -9,12 +9,16 @@ import {
 import {
   applyConversationUpdate,
   applyMessage,
-  conversationsCache,
+  applyReceipt,
   applyUnreadUpdate,
+  conversationsCache,
   removeConversation,
 } from '../api/conversations-cache';
 
-/** Keeps the conversation list current from the SDK's events, and presence with it. */
+/**
+ * Keeps the conversation list current from the SDK's events (members' watermarks, the ticks'
+ * one source, included), and presence with it.
+ */
 export function useConversationEvents(ownUserId: string): void {
   const { client } = useSocket();
   const applyPresence = usePresenceStore((state) => state.apply);
@@ -34,14 +38,15 @@ export function useConversationEvents(ownUserId: string): void {
     }
   });
   useSocketEvent('unread', applyUnreadUpdate);
+  useSocketEvent('receipt', applyReceipt);
   useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
   useSocketEvent('presence', applyPresence);
   useSocketEvent('status', (status) => {
     if (status === 'reconnecting') markAllOffline();
     if (status !== 'connected') return;
-    const { nextCursor, error } = conversationsCache.get();
+    const { nextCursor, fetchState } = conversationsCache.get();
     // The first page failed (the API was down when the page loaded): try again now.
-    if (nextCursor === undefined || error) void loadMoreConversations(client);
+    if (nextCursor === undefined || fetchState.error) void loadMoreConversations(client);
     else if (connectedBefore.current) refreshNewestConversations(client).catch(() => undefined);
     connectedBefore.current = true;
   });

@@ -10,8 +10,7 @@ export function useConversationList() {
   const client = useParleyClient();
   const byId = useExternalStore(conversationsCache, (state) => state.byId);
   const nextCursor = useExternalStore(conversationsCache, (state) => state.nextCursor);
-  const loading = useExternalStore(conversationsCache, (state) => state.loading);
-  const error = useExternalStore(conversationsCache, (state) => state.error);
+  const fetchState = useExternalStore(conversationsCache, (state) => state.fetchState);
   const conversations = useMemo(
     () => sortByActivity(Object.values(byId).filter((conversation) => !conversation.request)),
     [byId],
@@ -25,11 +24,11 @@ export function useConversationList() {
 
   return {
     conversations,
-    loading,
-    error,
+    loading: fetchState.loading || fetchState.loadingOlder,
+    error: fetchState.error,
     /** False before the first page arrived. */
     loadedOnce: nextCursor !== undefined,
-    hasMore: nextCursor !== null,
+    hasMore: !fetchState.foundOldest,
     loadMore,
   };
 }
