@@ -1,11 +1,12 @@
 import { mergeConversationUpdate } from '@parley/client';
-import type {
-  Conversation,
-  ConversationMember,
-  ConversationUpdate,
-  Message,
-  ReceiptUpdate,
-  UnreadUpdate,
+import {
+  unreadCount,
+  type Conversation,
+  type ConversationMember,
+  type ConversationUpdate,
+  type Message,
+  type ReceiptUpdate,
+  type UnreadUpdate,
 } from '@parley/protocol';
 import { createExternalStore } from '@/lib/external-store';
 import { initialFetchState, type FetchState } from '@/lib/fetch-state';
@@ -43,7 +44,7 @@ const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b)
 function withUnread(conversation: Conversation): Conversation {
   return {
     ...conversation,
-    unreadCount: Math.max(0, conversation.lastSeq - conversation.lastReadSeq),
+    unreadCount: unreadCount(conversation.lastSeq, conversation.lastReadSeq),
   };
 }
 
