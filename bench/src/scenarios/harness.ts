@@ -3,7 +3,7 @@ import { type DeliveryLedger, StepStats } from '../delivery-ledger.js';
 import { connectClients, LoadClient } from '../load-client.js';
 import { openLoop } from '../open-loop.js';
 import type { BenchOptions, ScenarioConfig, TargetKind } from '../options.js';
-import type { Results } from '../report.js';
+import type { DeliveryOutcome, Results } from '../report.js';
 import { ResourceSampler, type ResourceSummary } from '../sampler.js';
 import { ServerProcess, type BenchDatabase, type PrivateRedis, type Teardown } from '../stack.js';
 import {
@@ -210,6 +210,24 @@ export async function runStep(
   await ledger.settle(step, config.drainSec * 1000);
   await ledger.checkStored(step, target.storedCounts);
   return { step, resources };
+}
+
+/** What became of the step's messages, once it has settled and been checked against the database. */
+export function deliveryOutcome(step: StepStats): DeliveryOutcome {
+  return {
+    sent: step.sent,
+    acked: step.acked,
+    errors: { ...step.errors.counts },
+    ack: step.ackLatency.summary(),
+    delivery: step.deliveryLatency.summary(),
+    expectedDeliveries: step.final.expectedDeliveries,
+    receivedDeliveries: step.final.receivedDeliveries,
+    lostDeliveries: step.final.lostDeliveries,
+    lostMessages: step.final.lostMessages,
+    duplicates: step.duplicates,
+    dbMissing: step.final.dbMissing,
+    dbDuplicates: step.final.dbDuplicates,
+  };
 }
 
 export function integrityViolations(result: {

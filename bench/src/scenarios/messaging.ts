@@ -7,6 +7,7 @@ import { formatInt, formatMs } from '../util.js';
 import {
   closeAll,
   connectOrThrow,
+  deliveryOutcome,
   integrityViolations,
   makeClients,
   prepareWorld,
@@ -23,25 +24,13 @@ function messagingResult(
   resources: ResourceSummary,
   unexpected: number,
 ): MessagingStepResult {
-  const delivery = step.deliveryLatency.summary();
   const result: MessagingStepResult = {
     scenario: config.scenario,
     target: target.kind,
     nodes: target.urls.length,
     rate,
-    sent: step.sent,
-    acked: step.acked,
-    errors: { ...step.errors.counts },
-    ack: step.ackLatency.summary(),
-    delivery,
+    ...deliveryOutcome(step),
     sendLagP99Ms: step.sendLag.summary().p99,
-    expectedDeliveries: step.final.expectedDeliveries,
-    receivedDeliveries: step.final.receivedDeliveries,
-    lostDeliveries: step.final.lostDeliveries,
-    lostMessages: step.final.lostMessages,
-    duplicates: step.duplicates,
-    dbMissing: step.final.dbMissing,
-    dbDuplicates: step.final.dbDuplicates,
     unexpected,
     ackedPerSec: step.measuredAcked / step.measuredSeconds,
     deliveriesPerSec: step.measuredDelivered / step.measuredSeconds,
@@ -51,8 +40,8 @@ function messagingResult(
   result.passed =
     integrityViolations(result) === 0 &&
     step.errors.total === 0 &&
-    Number.isFinite(delivery.p99) &&
-    delivery.p99 <= config.sloMs;
+    Number.isFinite(result.delivery.p99) &&
+    result.delivery.p99 <= config.sloMs;
   return result;
 }
 

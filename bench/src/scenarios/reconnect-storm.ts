@@ -8,6 +8,7 @@ import { sleep } from '../util.js';
 import {
   closeAll,
   connectOrThrow,
+  deliveryOutcome,
   integrityViolations,
   makeClients,
   prepareWorld,
@@ -91,7 +92,6 @@ export async function runReconnectStorm(
             syncFailures.add(code, count);
           }
         }
-        const delivery = step.deliveryLatency.summary();
         const result: StormResult = {
           scenario: 'reconnect-storm',
           target: target.kind,
@@ -106,22 +106,11 @@ export async function runReconnectStorm(
           synced99Sec: quantile(syncedTimes, 0.99),
           synced100Sec: quantile(syncedTimes, 1),
           syncedCount: seenSynced.size,
-          sent: step.sent,
-          acked: step.acked,
+          ...deliveryOutcome(step),
           resent: step.resent,
-          errors: { ...step.errors.counts },
           syncFailures: { ...syncFailures.counts },
-          delivery,
-          ack: step.ackLatency.summary(),
-          expectedDeliveries: step.final.expectedDeliveries,
-          receivedDeliveries: step.final.receivedDeliveries,
           deliveredBySync: step.deliveredBySync,
           syncOverlaps: step.syncOverlaps,
-          lostDeliveries: step.final.lostDeliveries,
-          lostMessages: step.final.lostMessages,
-          duplicates: step.duplicates,
-          dbMissing: step.final.dbMissing,
-          dbDuplicates: step.final.dbDuplicates,
           unexpected: ledger.unexpected,
           resources,
           passed: false,
