@@ -94,7 +94,8 @@ export class DatabaseConnection {
 
   /**
    * A connection that runs nothing: every statement goes to `record` exactly as the pool would
-   * send it, and answers no rows. `bin/sync-sql.ts` renders the repositories' SQL with it.
+   * send it, and answers no rows: `sql-generator.ts` and the bench's `send-statement` render the
+   * repositories' SQL with it.
    */
   static recording(record: (statement: RecordedStatement) => void): DatabaseConnection {
     const client = {

@@ -73,13 +73,16 @@ export async function renderQueryFiles(): Promise<Map<string, string>> {
         recorded.length = 0;
         // The recording answers no rows, which some methods cannot read: once the statement is
         // recorded, what the method makes of the answer does not matter.
+        let failure: unknown;
         await (target as (...params: unknown[]) => Promise<unknown>)
           .apply(repository, example.params)
-          .catch(() => undefined);
+          .catch((error: unknown) => (failure = error));
         const label = `${Repository.name}.${method}${example.name ? ` (${example.name})` : ''}`;
         const [statement, ...more] = recorded;
         if (!statement || more.length > 0) {
-          throw new Error(`${label} ran ${recorded.length} statements; an example renders one`);
+          throw new Error(`${label} ran ${recorded.length} statements; an example renders one`, {
+            cause: failure,
+          });
         }
         blocks.push(
           renderStatement(label, preparedName(Repository.name, method, example.name), statement),
