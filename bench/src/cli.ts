@@ -12,13 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseOptions, type ScenarioConfig } from './options.js';
 import { summarizeProfile } from './profile-summary.js';
 import { printReport, type Results } from './report.js';
-import {
-  integrityViolations,
-  runConnections,
-  runMessaging,
-  runReconnectStorm,
-  type BenchContext,
-} from './scenarios.js';
+import { runConnections } from './scenarios/connections.js';
+import { integrityViolations, type BenchContext } from './scenarios/harness.js';
+import { runMessaging } from './scenarios/messaging.js';
+import { runReconnectStorm } from './scenarios/reconnect-storm.js';
 import { BenchDatabase, PrivateRedis, Teardown } from './stack.js';
 import { randomHex } from './util.js';
 

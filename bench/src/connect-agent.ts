@@ -4,7 +4,7 @@
  * them over several agents. Messages over IPC: `open` -> `opened`, `count` -> `counted`, `close`.
  */
 import { io, type Socket } from 'socket.io-client';
-import { openLoop } from './load.js';
+import { openLoop } from './open-loop.js';
 
 export interface OpenCommand {
   type: 'open';

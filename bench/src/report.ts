@@ -2,17 +2,13 @@ import type { ResourceSummary } from './sampler.js';
 import type { LatencySummary } from './stats.js';
 import { formatInt, formatMs, markdownTable } from './util.js';
 
-export interface MessagingStepResult {
-  scenario: string;
-  target: string;
-  nodes: number;
-  rate: number;
+/** What became of the messages of one step: sent, acked, delivered, lost, stored. */
+export interface DeliveryOutcome {
   sent: number;
   acked: number;
   errors: Record<string, number>;
   ack: LatencySummary;
   delivery: LatencySummary;
-  sendLagP99Ms: number;
   expectedDeliveries: number;
   receivedDeliveries: number;
   lostDeliveries: number;
@@ -20,6 +16,14 @@ export interface MessagingStepResult {
   duplicates: number;
   dbMissing?: number;
   dbDuplicates?: number;
+}
+
+export interface MessagingStepResult extends DeliveryOutcome {
+  scenario: string;
+  target: string;
+  nodes: number;
+  rate: number;
+  sendLagP99Ms: number;
   unexpected: number;
   ackedPerSec: number;
   deliveriesPerSec: number;
@@ -43,7 +47,7 @@ export interface ConnectionStepResult {
   passed: boolean;
 }
 
-export interface StormResult {
+export interface StormResult extends DeliveryOutcome {
   scenario: 'reconnect-storm';
   target: string;
   nodes: number;
@@ -59,22 +63,10 @@ export interface StormResult {
   synced99Sec: number;
   synced100Sec: number;
   syncedCount: number;
-  sent: number;
-  acked: number;
   resent: number;
-  errors: Record<string, number>;
   syncFailures: Record<string, number>;
-  delivery: LatencySummary;
-  ack: LatencySummary;
-  expectedDeliveries: number;
-  receivedDeliveries: number;
   deliveredBySync: number;
   syncOverlaps: number;
-  lostDeliveries: number;
-  lostMessages: number;
-  duplicates: number;
-  dbMissing?: number;
-  dbDuplicates?: number;
   unexpected: number;
   resources: ResourceSummary;
   passed: boolean;
@@ -278,23 +270,35 @@ function bestPassing<T extends { passed: boolean }>(steps: T[]): T | undefined {
 const allPassed = (steps: { passed: boolean }[]) =>
   steps.length > 0 && steps.every((step) => step.passed);
 
+/** Items by `key`, groups in the order their first item came. */
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
+/** Parley's and the ceiling's steps of one group: whether each ran, its best step, all passed. */
+function sides<T extends { target: string; passed: boolean }>(steps: T[]) {
+  const parleySteps = steps.filter((step) => step.target === 'parley');
+  const ceilingSteps = steps.filter((step) => step.target === 'baseline');
+  return {
+    parley: bestPassing(parleySteps),
+    ceiling: bestPassing(ceilingSteps),
+    hasParley: parleySteps.length > 0,
+    hasCeiling: ceilingSteps.length > 0,
+    parleyCapped: allPassed(parleySteps),
+    ceilingCapped: allPassed(ceilingSteps),
+  };
+}
+
 /** One row per scenario and metric: Parley beside the ceiling, their ratio, and the target. */
 export function summaryTable(results: Results): string {
   const rows: SummaryRow[] = [];
-  const of = <T extends { target: string }>(items: T[], target: string) =>
-    items.filter((item) => item.target === target);
-  const groups = new Map<string, MessagingStepResult[]>();
-  for (const result of results.messaging) {
-    const key = `${result.scenario}|${result.nodes}`;
-    groups.set(key, [...(groups.get(key) ?? []), result]);
-  }
+  const groups = groupBy(results.messaging, (result) => `${result.scenario}|${result.nodes}`);
   for (const [key, steps] of groups) {
     const [scenario, nodes] = key.split('|') as [string, string];
     const label = `${scenario} (${nodes} node${nodes === '1' ? '' : 's'})`;
-    const parley = bestPassing(of(steps, 'parley'));
-    const ceiling = bestPassing(of(steps, 'baseline'));
-    const hasParley = of(steps, 'parley').length > 0;
-    const hasCeiling = of(steps, 'baseline').length > 0;
+    const { parley, ceiling, hasParley, hasCeiling, parleyCapped, ceilingCapped } = sides(steps);
     const targetRate = scenario === 'group' ? 200 : 1000;
     // The issue's targets: direct p99 < 100 ms, group p99 < 50 ms.
     const slo = scenario === 'group' ? 50 : 100;
@@ -303,8 +307,8 @@ export function summaryTable(results: Results): string {
       metric: `max msg/s with delivery p99 <= ${slo} ms, nothing lost`,
       parley: hasParley ? (parley?.rate ?? 0) : undefined,
       ceiling: hasCeiling ? (ceiling?.rate ?? 0) : undefined,
-      parleyCapped: allPassed(of(steps, 'parley')),
-      ceilingCapped: allPassed(of(steps, 'baseline')),
+      parleyCapped,
+      ceilingCapped,
       format: formatInt,
       target: `>= ${formatInt(targetRate)}`,
       met: (value) => value >= targetRate,
@@ -328,23 +332,21 @@ export function summaryTable(results: Results): string {
       met: (value) => value < slo,
     });
   }
-  const connectionGroups = new Map<string, ConnectionStepResult[]>();
-  for (const result of results.connections) {
-    const key = `${result.nodes} nodes, ${formatInt(result.connectRateOffered)} connects/s offered`;
-    connectionGroups.set(key, [...(connectionGroups.get(key) ?? []), result]);
-  }
+  const connectionGroups = groupBy(
+    results.connections,
+    (result) => `${result.nodes} nodes, ${formatInt(result.connectRateOffered)} connects/s offered`,
+  );
   for (const [key, connections] of connectionGroups) {
-    const parley = bestPassing(of(connections, 'parley'));
-    const ceiling = bestPassing(of(connections, 'baseline'));
-    const hasCeiling = of(connections, 'baseline').length > 0;
+    const { parley, ceiling, hasParley, hasCeiling, parleyCapped, ceilingCapped } =
+      sides(connections);
     const label = `connections (${key})`;
     rows.push({
       scenario: label,
       metric: 'idle sockets held (no errors, handshake p99 <= 1 s)',
-      parley: of(connections, 'parley').length > 0 ? (parley?.sockets ?? 0) : undefined,
+      parley: hasParley ? (parley?.sockets ?? 0) : undefined,
       ceiling: hasCeiling ? (ceiling?.sockets ?? 0) : undefined,
-      parleyCapped: allPassed(of(connections, 'parley')),
-      ceilingCapped: allPassed(of(connections, 'baseline')),
+      parleyCapped,
+      ceilingCapped,
       format: formatInt,
       target: '>= 20,000',
       met: (value) => value >= 20_000,
@@ -368,10 +370,9 @@ export function summaryTable(results: Results): string {
       met: (value) => value >= 1_000,
     });
   }
-  for (const nodes of new Set(results.storms.map((storm) => storm.nodes))) {
-    const storms = results.storms.filter((storm) => storm.nodes === nodes);
-    const parley = of(storms, 'parley')[0];
-    const ceiling = of(storms, 'baseline')[0];
+  for (const storms of groupBy(results.storms, (storm) => String(storm.nodes)).values()) {
+    const parley = storms.find((storm) => storm.target === 'parley');
+    const ceiling = storms.find((storm) => storm.target === 'baseline');
     const label = `reconnect-storm (${parley?.clients ?? ceiling?.clients} clients)`;
     rows.push({
       scenario: label,

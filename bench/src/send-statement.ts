@@ -1,10 +1,10 @@
 /**
- * What one `message:send` costs PostgreSQL: runs Parley's send statement (a copy of
- * `MessagesRepository.send`) and the baseline's INSERT a few thousand times each, from
+ * What one `message:send` costs PostgreSQL: runs Parley's send statement (as the API's build of
+ * `MessagesRepository.send` renders it) and the baseline's INSERT a few thousand times each, from
  * `--clients` concurrent connections over `--conversations` conversations, and reports the
  * server-side CPU per statement (from /proc of the backends) and the throughput.
- * Variants: `parley` (unnamed statement, parsed and planned on every call, as the server sends it
- * today), `parley-prepared` (the same text as a named prepared statement), `baseline`.
+ * Variants: `parley` (unnamed statement, parsed and planned on every call), `parley-prepared` (the
+ * same text as the named prepared statement the server sends on PostgreSQL), `baseline`.
  *
  *   node bench/dist/send-statement.js [--count 4000] [--clients 8] [--conversations 100]
  */
@@ -13,48 +13,31 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import {
+  DatabaseConnection,
+  type RecordedStatement,
+} from '../../apps/api/dist/database/database.js';
+import { MessagesRepository } from '../../apps/api/dist/modules/messages/messages.repository.js';
 import { BenchDatabase, Teardown } from './stack.js';
 import { markdownTable } from './util.js';
 
 const migrationsFolder = fileURLToPath(new URL('../../apps/api/drizzle/', import.meta.url));
 
-// MessagesRepository.send, with drizzle's parameters written as $1..$5.
-const PARLEY_SEND = `
-  with membership as (
-    select request_state, has_sent from conversation_members
-    where conversation_id = $2 and user_id = $3 and request_state is distinct from 'declined'
-  ), existing as (
-    select * from messages where sender_id = $3 and client_msg_id = $4
-  ), next_seq as (
-    update conversations
-    set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
-    where id = $2 and exists (select 1 from membership) and not exists (select 1 from existing)
-    returning id, last_seq
-  ), inserted as (
-    insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
-    select $1::uuid, id, last_seq, $3::uuid, $4::uuid, $5::text from next_seq
-    returning *
-  ), sender_watermarks as (
-    update conversation_members
-    set last_read_seq = greatest(last_read_seq, inserted.seq),
-        last_delivered_seq = greatest(last_delivered_seq, inserted.seq),
-        has_sent = true, request_state = null
-    from inserted
-    where conversation_members.conversation_id = inserted.conversation_id
-      and conversation_members.user_id = inserted.sender_id
-  )
-  select true as created,
-    coalesce((select request_state = 'pending' from membership), false) as accepted_request,
-    coalesce((select not has_sent from membership), false) as first_send,
-    inserted.*
-  from inserted
-  union all
-  select false as created, false as accepted_request, false as first_send, existing.*
-  from existing`;
-
 const BASELINE_INSERT = `
   insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)
   values ($1, $2, $3, $4) on conflict (sender_id, client_msg_id) do nothing returning *`;
+
+/** The statement `MessagesRepository.send` sends for each message, with its parameters. */
+async function renderSends(
+  inputs: { conversationId: string; senderId: string; clientMsgId: string; content: string }[],
+): Promise<RecordedStatement[]> {
+  const rendered: RecordedStatement[] = [];
+  const repository = new MessagesRepository(
+    DatabaseConnection.recording((statement) => rendered.push(statement)),
+  );
+  for (const input of inputs) await repository.send({ id: randomUUID(), ...input });
+  return rendered;
+}
 
 function backendTicks(pids: number[]): number {
   let total = 0;
@@ -129,6 +112,13 @@ async function main(): Promise<void> {
             (await client.query('select pg_backend_pid() as pid')).rows[0].pid as number,
         ),
       );
+      // Rendered before the clock starts: the client's work is not what this measures.
+      const messages = Array.from({ length: count }, (_, index) => ({
+        ...pairs[index % pairs.length]!,
+        clientMsgId: randomUUID(),
+        content: 'x'.repeat(64),
+      }));
+      const sends = variant === 'baseline' ? [] : await renderSends(messages);
       const ticksBefore = backendTicks(pids);
       const startedAt = performance.now();
       let next = 0;
@@ -136,20 +126,15 @@ async function main(): Promise<void> {
         clients.map(async (client) => {
           while (next < count) {
             const index = next++;
-            const { conversationId, senderId } = pairs[index % pairs.length]!;
-            const clientMsgId = randomUUID();
             if (variant === 'baseline') {
-              await client.query(BASELINE_INSERT, [
-                conversationId,
-                senderId,
-                clientMsgId,
-                'x'.repeat(64),
-              ]);
+              const { conversationId, senderId, clientMsgId, content } = messages[index]!;
+              await client.query(BASELINE_INSERT, [conversationId, senderId, clientMsgId, content]);
             } else {
+              const { name, text, params } = sends[index]!;
               await client.query({
-                ...(variant === 'parley-prepared' ? { name: 'send' } : {}),
-                text: PARLEY_SEND,
-                values: [randomUUID(), conversationId, senderId, clientMsgId, 'x'.repeat(64)],
+                ...(variant === 'parley-prepared' ? { name } : {}),
+                text,
+                values: params,
               });
             }
           }

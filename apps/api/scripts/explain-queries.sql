@@ -1,11 +1,15 @@
--- EXPLAIN (ANALYZE, BUFFERS) of the conversation list and message history queries on a database
--- with 1,000,000 messages. Results and their reading: docs/query-plans.md.
+-- EXPLAIN (ANALYZE, BUFFERS) of the conversation list, message history, sync and send statements
+-- on a database with 1,000,000 messages. Results and their reading: docs/query-plans.md.
+-- The statements are the repositories' own, as generated into apps/api/src/queries/ (prepared
+-- there under their names); this script only supplies the data and the values.
 --
 -- Run it against a scratch database (the name must contain "explain"; the script TRUNCATEs
 -- every Parley table first, so it is re-runnable but must never touch real data):
 --
 --   createdb -h 127.0.0.1 -U postgres parley_explain
---   psql -h 127.0.0.1 -U postgres -d parley_explain -v ON_ERROR_STOP=1 -f apps/api/drizzle/0000_init.sql
+--   for migration in apps/api/drizzle/*.sql; do
+--     psql -h 127.0.0.1 -U postgres -d parley_explain -v ON_ERROR_STOP=1 -f "$migration"
+--   done
 --   psql -h 127.0.0.1 -U postgres -d parley_explain -v ON_ERROR_STOP=1 -f apps/api/scripts/explain-queries.sql
 --   dropdb -h 127.0.0.1 -U postgres parley_explain
 --
@@ -243,7 +247,7 @@ where relname in ('messages', 'messages_pkey', 'messages_conversation_seq_key',
                   'conversation_members_user_idx', 'conversation_members_conversation_id_user_id_pk')
 order by pg_relation_size(oid) desc;
 
--- Literal values for the queries --------------------------------------------------------------
+-- Values for the statements -----------------------------------------------------------------
 select id as alice_id from users where username = 'alice' \gset
 select id as bob_id from users where username = 'bob' \gset
 select c.id as hot_id, c.last_seq as hot_last_seq
@@ -272,342 +276,117 @@ where m.user_id = :'bob_id' \gset
 \pset format unaligned
 \pset tuples_only on
 
--- =============================================================================================
+-- The repositories' statements, prepared. Each EXPLAIN plans for its values, as for a literal
+-- statement, not the generic plan PostgreSQL may switch to after five executions.
+\o /dev/null
+\ir ../src/queries/conversations.repository.sql
+\ir ../src/queries/messages.repository.sql
+\o
+set plan_cache_mode = force_custom_plan;
+
 \echo
 \echo '== Q1 GET /conversations, alice (60 conversations), first page: listViews(alice, 51)'
 \o /dev/null
-explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'alice_id'
-      order by c.updated_at desc, c.id desc
-      limit 51;
+explain (analyze, buffers) execute conversations_list_views(:'alice_id', 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q2 GET /conversations?before=<cursor>, alice, second page: listViews(alice, 51, cursor)'
 \o /dev/null
 explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'alice_id' and (c.updated_at, c.id) < (:'cursor_updated_at'::timestamptz, :'cursor_id'::uuid)
-      order by c.updated_at desc, c.id desc
-      limit 51;
+  execute conversations_list_views_before(:'alice_id', :'cursor_updated_at', :'cursor_id', 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q3 GET /conversations, bob (2,000 conversations), first page: listViews(bob, 51)'
 \o /dev/null
-explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'bob_id'
-      order by c.updated_at desc, c.id desc
-      limit 51;
+explain (analyze, buffers) execute conversations_list_views(:'bob_id', 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q4 GET /conversations/:id/messages, latest page (15,000-message conversation): page(id, {}, 51)'
 \o /dev/null
-explain (analyze, buffers)
-select "id", "conversation_id", "seq", "sender_id", "client_msg_id", "content", "type", "created_at" from "messages" where "messages"."conversation_id" = :'hot_id' order by "messages"."seq" desc limit 51;
+explain (analyze, buffers) execute messages_page_latest(:'hot_id', 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q5 GET /conversations/:id/messages?before=5000, 10,000 messages deep: page(id, {before: 5000}, 51)'
 \o /dev/null
-explain (analyze, buffers)
-select "id", "conversation_id", "seq", "sender_id", "client_msg_id", "content", "type", "created_at" from "messages" where ("messages"."conversation_id" = :'hot_id' and "messages"."seq" < 5000) order by "messages"."seq" desc limit 51;
+explain (analyze, buffers) execute messages_page_before(:'hot_id', 5000, 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q6 GET /conversations/:id/messages?after=<last_seq - 200>: page(id, {after}, 51)'
 \o /dev/null
-explain (analyze, buffers)
-select "id", "conversation_id", "seq", "sender_id", "client_msg_id", "content", "type", "created_at" from "messages" where ("messages"."conversation_id" = :'hot_id' and "messages"."seq" > :after_seq) order by "messages"."seq" asc limit 51;
+explain (analyze, buffers) execute messages_page_after(:'hot_id', :after_seq, 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q7 sync on reconnect, alice (60 conversations, no cursors): messagesSince(alice, [], 50)'
 \o /dev/null
-explain (analyze, buffers)
-      with cursors as (
-        select * from json_to_recordset('[]'::json)
-          as cursor_row("conversationId" uuid, seq bigint)
-      ), mine as (
-        select c.id, c.last_seq, cursors.seq as cursor_seq
-        from conversation_members m
-        join conversations c on c.id = m.conversation_id
-        left join cursors on cursors."conversationId" = c.id
-        where m.user_id = :'alice_id'
-      )
-      select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
-      from mine
-      left join lateral (
-        select * from messages
-        where messages.conversation_id = mine.id
-          and messages.seq > coalesce(mine.cursor_seq, greatest(mine.last_seq - 50, 0))
-        order by messages.seq
-        limit 51
-      ) msg on true
-      order by mine.id, msg.seq;
+explain (analyze, buffers) execute messages_messages_since('[]', :'alice_id', 50, 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q7b sync on reconnect, bob (2,000 conversations, no cursors): messagesSince(bob, [], 50)'
 \o /dev/null
-explain (analyze, buffers)
-      with cursors as (
-        select * from json_to_recordset('[]'::json)
-          as cursor_row("conversationId" uuid, seq bigint)
-      ), mine as (
-        select c.id, c.last_seq, cursors.seq as cursor_seq
-        from conversation_members m
-        join conversations c on c.id = m.conversation_id
-        left join cursors on cursors."conversationId" = c.id
-        where m.user_id = :'bob_id'
-      )
-      select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
-      from mine
-      left join lateral (
-        select * from messages
-        where messages.conversation_id = mine.id
-          and messages.seq > coalesce(mine.cursor_seq, greatest(mine.last_seq - 50, 0))
-        order by messages.seq
-        limit 51
-      ) msg on true
-      order by mine.id, msg.seq;
+explain (analyze, buffers) execute messages_messages_since('[]', :'bob_id', 50, 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q7c sync on reconnect, bob, with a cursor 2 behind in each of his 2,000 conversations'
 \o /dev/null
-explain (analyze, buffers)
-      with cursors as (
-        select * from json_to_recordset(:'bob_cursors'::json)
-          as cursor_row("conversationId" uuid, seq bigint)
-      ), mine as (
-        select c.id, c.last_seq, cursors.seq as cursor_seq
-        from conversation_members m
-        join conversations c on c.id = m.conversation_id
-        left join cursors on cursors."conversationId" = c.id
-        where m.user_id = :'bob_id'
-      )
-      select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
-      from mine
-      left join lateral (
-        select * from messages
-        where messages.conversation_id = mine.id
-          and messages.seq > coalesce(mine.cursor_seq, greatest(mine.last_seq - 50, 0))
-        order by messages.seq
-        limit 51
-      ) msg on true
-      order by mine.id, msg.seq;
+explain (analyze, buffers) execute messages_messages_since(:'bob_cursors', :'bob_id', 50, 51);
 \o
 \g
 
--- =============================================================================================
 \echo
 \echo '== Q8 send (one statement), inside a rolled-back transaction'
 select gen_random_uuid() as send_id, gen_random_uuid() as send_client_msg_id \gset
+-- The warm-up run is rolled back, so `\g` cannot repeat it (it would repeat the rollback).
+-- Parameters in the generated statement's order: conversation, sender, sender, client message
+-- id, conversation, message id, sender, client message id, content.
 begin;
 \o /dev/null
 explain (analyze, buffers)
-      with membership as (
-        select 1 from conversation_members
-        where conversation_id = :'hot_id' and user_id = :'alice_id'
-      ), existing as (
-        select * from messages
-        where sender_id = :'alice_id' and client_msg_id = :'send_client_msg_id'
-      ), next_seq as (
-        update conversations
-        set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
-        where id = :'hot_id'
-          and exists (select 1 from membership) and not exists (select 1 from existing)
-        returning id, last_seq
-      ), inserted as (
-        insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
-        select :'send_id'::uuid, id, last_seq, :'alice_id'::uuid, :'send_client_msg_id'::uuid,
-          'hello'::text
-        from next_seq
-        returning *
-      ), sender_watermarks as (
-        update conversation_members
-        set last_read_seq = greatest(last_read_seq, inserted.seq),
-            last_delivered_seq = greatest(last_delivered_seq, inserted.seq)
-        from inserted
-        where conversation_members.conversation_id = inserted.conversation_id
-          and conversation_members.user_id = inserted.sender_id
-      )
-      select true as created, inserted.* from inserted
-      union all
-      select false as created, existing.* from existing;
+  execute messages_send(:'hot_id', :'alice_id', :'alice_id', :'send_client_msg_id', :'hot_id',
+                        :'send_id', :'alice_id', :'send_client_msg_id', 'hello');
 \o
 rollback;
--- The warm-up run was rolled back: run it again, shown, and roll back again.
 begin;
 explain (analyze, buffers)
-      with membership as (
-        select 1 from conversation_members
-        where conversation_id = :'hot_id' and user_id = :'alice_id'
-      ), existing as (
-        select * from messages
-        where sender_id = :'alice_id' and client_msg_id = :'send_client_msg_id'
-      ), next_seq as (
-        update conversations
-        set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
-        where id = :'hot_id'
-          and exists (select 1 from membership) and not exists (select 1 from existing)
-        returning id, last_seq
-      ), inserted as (
-        insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
-        select :'send_id'::uuid, id, last_seq, :'alice_id'::uuid, :'send_client_msg_id'::uuid,
-          'hello'::text
-        from next_seq
-        returning *
-      ), sender_watermarks as (
-        update conversation_members
-        set last_read_seq = greatest(last_read_seq, inserted.seq),
-            last_delivered_seq = greatest(last_delivered_seq, inserted.seq)
-        from inserted
-        where conversation_members.conversation_id = inserted.conversation_id
-          and conversation_members.user_id = inserted.sender_id
-      )
-      select true as created, inserted.* from inserted
-      union all
-      select false as created, existing.* from existing;
+  execute messages_send(:'hot_id', :'alice_id', :'alice_id', :'send_client_msg_id', :'hot_id',
+                        :'send_id', :'alice_id', :'send_client_msg_id', 'hello');
 rollback;
 
-
--- =============================================================================================
 -- Experiment: an index that lets the list walk conversations newest first (rolled back).
 \echo
 \echo '== X1 with index conversations (updated_at desc, id desc): Q3 (bob, first page)'
 begin;
 create index conversations_updated_at_id_idx on conversations (updated_at desc, id desc);
 \o /dev/null
-explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'bob_id'
-      order by c.updated_at desc, c.id desc
-      limit 51;
+explain (analyze, buffers) execute conversations_list_views(:'bob_id', 51);
 \o
 \g
 \echo
 \echo '== X2 with that index: bob, page after his 1,000th conversation'
 \o /dev/null
 explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'bob_id' and (c.updated_at, c.id) < (:'bob_cursor_updated_at'::timestamptz, :'bob_cursor_id'::uuid)
-      order by c.updated_at desc, c.id desc
-      limit 51;
+  execute conversations_list_views_before(:'bob_id', :'bob_cursor_updated_at', :'bob_cursor_id', 51);
 \o
 \g
 \echo
 \echo '== X3 with that index: alice (60 conversations), first page'
 \o /dev/null
-explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'alice_id'
-      order by c.updated_at desc, c.id desc
-      limit 51;
+explain (analyze, buffers) execute conversations_list_views(:'alice_id', 51);
 \o
 \g
 rollback;
@@ -615,24 +394,7 @@ rollback;
 \echo '== X4 without the index: bob, page after his 1,000th conversation'
 \o /dev/null
 explain (analyze, buffers)
-      select 
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-  (select json_agg(json_build_object(
-            'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role)
-          order by m.joined_at, u.username)
-     from conversation_members m join users u on u.id = m.user_id
-    where m.conversation_id = c.id) as members,
-  (select json_build_object(
-            'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-            'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
-     from messages msg
-    where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-      from conversation_members viewer
-      join conversations c on c.id = viewer.conversation_id
-      where viewer.user_id = :'bob_id' and (c.updated_at, c.id) < (:'bob_cursor_updated_at'::timestamptz, :'bob_cursor_id'::uuid)
-      order by c.updated_at desc, c.id desc
-      limit 51;
+  execute conversations_list_views_before(:'bob_id', :'bob_cursor_updated_at', :'bob_cursor_id', 51);
 \o
 \g
 

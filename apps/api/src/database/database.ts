@@ -14,6 +14,13 @@ import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** A statement as PostgreSQL would receive it; `name` when it is a named prepared statement. */
+export interface RecordedStatement {
+  name?: string;
+  text: string;
+  params: unknown[];
+}
+
 const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 // Any fixed number: every node takes this lock so that only one migrates at a time.
 const MIGRATION_LOCK_KEY = 7_200_601;
@@ -101,6 +108,26 @@ export class DatabaseConnection {
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
     return new DatabaseConnection(db, 'pglite', () => client.close());
+  }
+
+  /**
+   * A connection that runs nothing: every statement goes to `record` exactly as the pool would
+   * send it, and answers no rows: `sql-generator.ts` and the bench's `send-statement` render the
+   * repositories' SQL with it.
+   */
+  static recording(record: (statement: RecordedStatement) => void): DatabaseConnection {
+    const client = {
+      query: async (config: pg.QueryConfig, values?: unknown[]) => {
+        record({ name: config.name, text: config.text, params: values ?? config.values ?? [] });
+        return { rows: [], fields: [], rowCount: 0, command: '' };
+      },
+    } as unknown as pg.Pool;
+    return new DatabaseConnection(
+      drizzleNodePg({ client, schema }),
+      'postgres',
+      async () => {},
+      client,
+    );
   }
 
   /** Runs raw SQL (for statements the query builder cannot express) and returns its rows. */

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConversationType, MemberRole } from '@parley/protocol';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
+import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { conversationMembers, conversations } from '../../database/schema.js';
 
 /** What a user is in one conversation. */
@@ -20,6 +21,7 @@ export class AccessRepository {
    * The user's membership in each of `conversationIds` they belong to, in one query; none for a
    * message request they declined: to them it does not exist.
    */
+  @GenerateSql({ params: [ExampleValue.USER_ID, [ExampleValue.CONVERSATION_ID]] })
   async findMemberships(
     userId: string,
     conversationIds: string[],

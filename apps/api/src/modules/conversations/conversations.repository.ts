@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ConversationCursor, MemberRole } from '@parley/protocol';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
+import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { conversationMembers, conversations, users } from '../../database/schema.js';
 import type { ConversationViewRow } from './conversation-view.js';
 
@@ -48,6 +49,7 @@ export class ConversationsRepository {
   constructor(private readonly database: DatabaseConnection) {}
 
   /** The ids among `userIds` that belong to existing users. */
+  @GenerateSql({ params: [[ExampleValue.USER_ID, ExampleValue.OTHER_USER_ID]] })
   async findExistingUserIds(userIds: string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
     const rows = await this.database.query<{ id: string }>(
@@ -102,6 +104,9 @@ export class ConversationsRepository {
    * Ends the user's message request (pending, or declined when `includeDeclined`); answers their
    * watermarks, or undefined when there was no such request.
    */
+  @GenerateSql({
+    params: [ExampleValue.CONVERSATION_ID, ExampleValue.USER_ID, { includeDeclined: false }],
+  })
   async acceptRequest(
     conversationId: string,
     userId: string,
@@ -126,6 +131,7 @@ export class ConversationsRepository {
   }
 
   /** Declines the user's pending message request; false when there was none. */
+  @GenerateSql({ params: [ExampleValue.CONVERSATION_ID, ExampleValue.USER_ID] })
   async declineRequest(conversationId: string, userId: string): Promise<boolean> {
     const rows = await this.database.db
       .update(conversationMembers)
@@ -142,6 +148,7 @@ export class ConversationsRepository {
   }
 
   /** One statement, so a group never exists without its members. */
+  @GenerateSql({ params: [ExampleValue.USER_ID, ExampleValue.TEXT, [ExampleValue.OTHER_USER_ID]] })
   async createGroup(ownerId: string, name: string, memberIds: string[]): Promise<string> {
     const [row] = await this.database.query<{ id: string }>(sql`
       with conversation as (
@@ -156,6 +163,7 @@ export class ConversationsRepository {
     return row!.id;
   }
 
+  @GenerateSql({ params: [ExampleValue.CONVERSATION_ID, ExampleValue.TEXT] })
   async rename(conversationId: string, name: string): Promise<void> {
     await this.database.db
       .update(conversations)
@@ -244,6 +252,7 @@ export class ConversationsRepository {
     });
   }
 
+  @GenerateSql({ params: [ExampleValue.CONVERSATION_ID, ExampleValue.USER_ID] })
   async findView(
     conversationId: string,
     viewerId: string,
@@ -260,6 +269,7 @@ export class ConversationsRepository {
    * The conversation as one of its members sees it (which one is left open: callers keep only
    * what every member sees alike); undefined once it has no members.
    */
+  @GenerateSql({ params: [ExampleValue.CONVERSATION_ID] })
   async findViewOfAnyMember(conversationId: string): Promise<ConversationViewRow | undefined> {
     const [row] = await this.queryViews(sql`viewer.conversation_id = ${conversationId}`, 1);
     return row;
@@ -269,6 +279,21 @@ export class ConversationsRepository {
    * The viewer's conversations, newest activity first, keyset-paged by (updated_at, id):
    * without the message requests they received, or (`requests`) only those.
    */
+  @GenerateSql(
+    { params: [ExampleValue.USER_ID, 51, { requests: false }] },
+    {
+      name: 'before',
+      params: [
+        ExampleValue.USER_ID,
+        51,
+        {
+          before: { updatedAt: ExampleValue.TIMESTAMP, id: ExampleValue.CONVERSATION_ID },
+          requests: false,
+        },
+      ],
+    },
+    { name: 'requests', params: [ExampleValue.USER_ID, 51, { requests: true }] },
+  )
   listViews(
     viewerId: string,
     limit: number,

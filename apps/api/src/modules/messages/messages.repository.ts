@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Message } from '@parley/protocol';
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
+import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { messages } from '../../database/schema.js';
 import { toMessage, type MessageColumns } from './message.mapper.js';
 
@@ -46,6 +47,17 @@ export class MessagesRepository {
    * Membership is checked here, not before, to keep one round trip: the rule is `requireMember`
    * in modules/access/access.ts.
    */
+  @GenerateSql({
+    params: [
+      {
+        id: ExampleValue.MESSAGE_ID,
+        conversationId: ExampleValue.CONVERSATION_ID,
+        senderId: ExampleValue.USER_ID,
+        clientMsgId: ExampleValue.CLIENT_MSG_ID,
+        content: ExampleValue.TEXT,
+      },
+    ],
+  })
   async send(input: {
     id: string;
     conversationId: string;
@@ -109,6 +121,7 @@ export class MessagesRepository {
     };
   }
 
+  @GenerateSql({ params: [ExampleValue.USER_ID, ExampleValue.CLIENT_MSG_ID] })
   async findByClientMsgId(senderId: string, clientMsgId: string): Promise<Message | undefined> {
     const [row] = await this.database.db
       .select()
@@ -118,6 +131,11 @@ export class MessagesRepository {
   }
 
   /** Up to `limit` messages before or after a seq (or the latest), ascending by seq. */
+  @GenerateSql(
+    { name: 'latest', params: [ExampleValue.CONVERSATION_ID, {}, 51] },
+    { name: 'before', params: [ExampleValue.CONVERSATION_ID, { before: 5000 }, 51] },
+    { name: 'after', params: [ExampleValue.CONVERSATION_ID, { after: 14800 }, 51] },
+  )
   async page(
     conversationId: string,
     position: { before?: number; after?: number },
@@ -151,6 +169,9 @@ export class MessagesRepository {
    * statement; undefined when the user is not a member (the rule of `requireMember` in
    * modules/access/access.ts, checked in the statement to keep one round trip).
    */
+  @GenerateSql({
+    params: [ExampleValue.CONVERSATION_ID, ExampleValue.USER_ID, { readSeq: 1, deliveredSeq: 2 }],
+  })
   async advanceWatermarks(
     conversationId: string,
     userId: string,
@@ -192,6 +213,9 @@ export class MessagesRepository {
    * For every conversation of the user: up to `limit + 1` messages after the client's cursor,
    * or, where the client gave none, the latest `limit`. One statement for all conversations.
    */
+  @GenerateSql({
+    params: [ExampleValue.USER_ID, [{ conversationId: ExampleValue.CONVERSATION_ID, seq: 1 }], 50],
+  })
   async messagesSince(
     userId: string,
     cursors: { conversationId: string; seq: number }[],
