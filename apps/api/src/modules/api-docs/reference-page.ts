@@ -12,6 +12,7 @@ code { font: 13px/1.4 ui-monospace, monospace; background: var(--code); padding:
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid var(--line); }
 th { font-weight: 600; font-size: .85rem; color: var(--muted); }
+td:first-child { width: 14rem; }
 .method { display: inline-block; min-width: 4.5em; font: 700 12px ui-monospace, monospace; text-transform: uppercase; }
 .get { color: #15803d; } .post { color: #1d4ed8; } .patch { color: #a16207; } .put { color: #a16207; } .delete { color: #b91c1c; }
 .muted { color: var(--muted); } nav ul { columns: 3 16rem; padding-left: 1rem; }
@@ -99,9 +100,7 @@ function fieldsTable(schema: JsonSchema): string {
   if (!schema.properties) {
     const alternatives = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
     if (alternatives) {
-      return alternatives
-        .map((alternative) => `<p>One of:</p>${fieldsTable(alternative)}`)
-        .join('');
+      return `<p>One of:</p>${alternatives.map(fieldsTable).join('<p>or</p>')}`;
     }
     return `<p>${typeOf(schema)}</p>`;
   }
