@@ -268,11 +268,13 @@ export const restRoutes: RestRoute[] = [
     path: '/conversations/{id}/decline',
     operationId: 'declineRequest',
     tag: 'conversations',
-    summary: 'Hides a message request from the caller for good; the opener is not told.',
+    summary:
+      'Hides a message request from the caller for good; the opener is not told. 409 when it ' +
+      'is no request.',
     auth: 'accessToken',
     pathParams: conversationPath,
     answers: { 204: { description: 'Declined' } },
-    errors: [...SIGNED_IN_ERRORS, 404],
+    errors: [...SIGNED_IN_ERRORS, 404, 409],
   },
   {
     method: 'get',
