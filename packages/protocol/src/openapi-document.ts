@@ -186,12 +186,19 @@ function parametersOf(
   requests: JsonSchemaCatalog,
 ): Record<string, unknown>[] {
   if (!object) return [];
-  return Object.entries(object.shape).map(([name, schema]) => ({
-    name,
-    in: location,
-    required: location === 'path' || !(schema as z.ZodType).isOptional(),
-    schema: requests.use(schema as z.ZodType),
-  }));
+  return Object.entries(object.shape).map(([name, field]) => {
+    const schema = requests.use(field as z.ZodType);
+    // zod leaves a transformed field's default out of its input schema; as a query string it is
+    // the default's text.
+    const absent = (field as z.ZodType).safeParse(undefined);
+    if (absent.success && absent.data !== undefined) schema.default = String(absent.data);
+    return {
+      name,
+      in: location,
+      required: location === 'path' || !absent.success,
+      schema,
+    };
+  });
 }
 
 /** `createConversation` -> `CreateConversationBody`. */
