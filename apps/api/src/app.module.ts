@@ -4,6 +4,7 @@ import { LOGGER } from './common/logger.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ApiDocsModule } from './modules/api-docs/api-docs.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { ChatModule } from './modules/chat/chat.module.js';
 import { ConversationsModule } from './modules/conversations/conversations.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         ChatModule,
+        ApiDocsModule,
       ],
       providers: [{ provide: LOGGER, useValue: logger }],
       exports: [LOGGER],

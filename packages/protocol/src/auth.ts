@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { uuidSchema } from './common.js';
 import { hasControlCharacter, singleLineTextSchema } from './content.js';
 
 /** 3-32 chars of `a-z 0-9 _ . -`; upper-case input is folded to lower case. */
@@ -19,6 +20,12 @@ export const displayNameSchema = singleLineTextSchema('displayName', 64);
  * JSON answer (contract v2 section 2; the web app's mode).
  */
 export const sessionModeSchema = z.literal('cookie');
+
+/**
+ * The HttpOnly cookie that holds a cookie session's refresh token, scoped to `/auth`
+ * (contract v2 section 2).
+ */
+export const REFRESH_COOKIE_NAME = 'parley_refresh';
 
 /** Names that would pass for the service or its staff; users who already have one keep it. */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
@@ -80,30 +87,41 @@ export const logoutBodySchema = z.object({ refreshToken: refreshTokenSchema.opti
 export type LogoutBody = z.input<typeof logoutBodySchema>;
 export type LogoutInput = z.output<typeof logoutBodySchema>;
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-}
+export const userSchema = z.object({
+  id: uuidSchema,
+  username: z.string().meta({ description: '3-32 characters of a-z 0-9 _ . -' }),
+  displayName: z.string(),
+});
+export type User = z.output<typeof userSchema>;
 
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-}
+const accessTokenSchema = z.string().meta({
+  description: 'A JWT (`sub` = user id), short-lived: send it as `Authorization: Bearer`.',
+});
 
-export interface AuthResponse extends TokenPair {
-  user: User;
-}
+export const tokenPairSchema = z.object({
+  accessToken: accessTokenSchema,
+  refreshToken: z.string(),
+});
+export type TokenPair = z.output<typeof tokenPairSchema>;
+
+export const authResponseSchema = tokenPairSchema.extend({ user: userSchema });
+export type AuthResponse = z.output<typeof authResponseSchema>;
 
 /**
  * A token answer of register, login or refresh in either mode: in cookie mode `refreshToken` is
  * left out (it is in the cookie).
  */
-export type TokenResponse = Omit<TokenPair, 'refreshToken'> &
-  Partial<Pick<TokenPair, 'refreshToken'>>;
+export const tokenResponseSchema = z.object({
+  accessToken: accessTokenSchema,
+  refreshToken: z.string().optional().meta({
+    description: 'Left out in cookie mode: the rotated token is in the `parley_refresh` cookie.',
+  }),
+});
+export type TokenResponse = z.output<typeof tokenResponseSchema>;
 
 /** A register or login answer in either mode (see {@link TokenResponse}). */
-export type AuthTokenResponse = TokenResponse & { user: User };
+export const authTokenResponseSchema = tokenResponseSchema.extend({ user: userSchema });
+export type AuthTokenResponse = z.output<typeof authTokenResponseSchema>;
 
 /** Claims of an access token: `sub` is the user id, `sid` the session (refresh-token family). */
 export interface AccessTokenClaims {

@@ -26,18 +26,39 @@ export const ackErrorCodes = [
 ] as const;
 export type AckErrorCode = (typeof ackErrorCodes)[number];
 
-export interface AckError {
-  code: AckErrorCode;
-  message: string;
-  retryAfterMs?: number;
+export const ackErrorSchema = z.object({
+  code: z.enum(ackErrorCodes),
+  message: z.string(),
+  retryAfterMs: z.number().int().min(0).optional().meta({
+    description: 'With RATE_LIMITED: how long to wait before trying again.',
+  }),
+});
+export type AckError = z.output<typeof ackErrorSchema>;
+
+/** A refused command's acknowledgement. */
+export const failedAckSchema = z.object({ ok: z.literal(false), error: ackErrorSchema });
+
+/**
+ * A command's acknowledgement schema: `{ok: true, ...fields}` or `{ok: false, error}`.
+ * @example ackSchemaOf(z.object({ unreadCount: z.number() }))
+ */
+export function ackSchemaOf<Fields extends z.core.$ZodShape>(fields: Fields) {
+  return z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), ...fields }),
+    failedAckSchema,
+  ]);
 }
 
 /** Every socket acknowledgement: `{ok: true, ...}` or `{ok: false, error}`. */
-export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
+export type Ack<T extends object = object> = ({ ok: true } & T) | z.output<typeof failedAckSchema>;
 
 /** The REST error body (NestJS's shape). */
-export interface HttpErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-}
+export const httpErrorBodySchema = z.object({
+  statusCode: z.number().int().min(400).max(599),
+  error: z.string().meta({ description: "The status code's reason phrase." }),
+  message: z.string(),
+});
+export type HttpErrorBody = z.output<typeof httpErrorBodySchema>;
+
+/** An ISO-8601 UTC time, as every time on the wire. */
+export const timestampSchema = z.iso.datetime();

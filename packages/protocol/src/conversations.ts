@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryIntegerSchema, seqSchema, uuidSchema } from './common.js';
+import { queryIntegerSchema, seqSchema, timestampSchema, uuidSchema } from './common.js';
 import { singleLineTextSchema } from './content.js';
 
 export const conversationTypes = ['direct', 'group'] as const;
@@ -93,45 +93,51 @@ export const readBodySchema = z.object({ seq: seqSchema });
 export type ReadBody = z.input<typeof readBodySchema>;
 export type ReadInput = z.output<typeof readBodySchema>;
 
-export interface Message {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  clientMsgId: string;
-  content: string;
-  type: 'text';
-  createdAt: string;
-}
+export const messageSchema = z.object({
+  id: uuidSchema,
+  conversationId: uuidSchema,
+  seq: seqSchema.meta({ description: 'Per conversation: from 1, strictly increasing, no gaps.' }),
+  senderId: uuidSchema,
+  clientMsgId: uuidSchema,
+  content: z.string(),
+  type: z.literal('text'),
+  createdAt: timestampSchema,
+});
+export type Message = z.output<typeof messageSchema>;
 
-export interface ConversationMember {
-  userId: string;
-  username: string;
-  displayName: string;
-  role: MemberRole;
+export const conversationMemberSchema = z.object({
+  userId: uuidSchema,
+  username: z.string(),
+  displayName: z.string(),
+  role: z.enum(memberRoles),
   /** This member's read watermark: a new device can show read ticks without waiting for events. */
-  lastReadSeq: number;
+  lastReadSeq: seqSchema,
   /** This member's delivered watermark. */
-  lastDeliveredSeq: number;
-}
+  lastDeliveredSeq: seqSchema,
+});
+export type ConversationMember = z.output<typeof conversationMemberSchema>;
 
-export interface Conversation {
-  id: string;
-  type: ConversationType;
-  name: string | null;
-  members: ConversationMember[];
-  lastMessage: Message | null;
-  lastSeq: number;
-  unreadCount: number;
-  lastReadSeq: number;
-  createdAt: string;
-  updatedAt: string;
-  /**
-   * True while this is a message request the viewer received (contract section 9); absent in
-   * the `conversation:updated` sent to a whole room.
-   */
-  request?: boolean;
-}
+export const conversationSchema = z.object({
+  id: uuidSchema,
+  type: z.enum(conversationTypes),
+  name: z.string().nullable(),
+  members: z.array(conversationMemberSchema),
+  lastMessage: messageSchema.nullable(),
+  lastSeq: seqSchema,
+  unreadCount: z.number().int().min(0),
+  lastReadSeq: seqSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+  request: z
+    .boolean()
+    .optional()
+    .meta({
+      description:
+        'True while this is a message request the viewer received (contract section 9); absent ' +
+        'in the `conversation:updated` sent to a whole room.',
+    }),
+});
+export type Conversation = z.output<typeof conversationSchema>;
 
 /** The fields of a conversation that differ per member looking at it, and are always there. */
 export const viewerConversationFields = ['unreadCount', 'lastReadSeq'] as const;
@@ -142,30 +148,42 @@ export type ViewerConversationField = (typeof viewerConversationFields)[number] 
  * A conversation without the per-viewer fields: what a `conversation:updated` sent to the
  * conversation's room carries (contract v2 fan-out rules). Receivers keep their own values.
  */
-export type SharedConversation = Omit<Conversation, ViewerConversationField>;
+export const sharedConversationSchema = conversationSchema.omit({
+  unreadCount: true,
+  lastReadSeq: true,
+  request: true,
+});
+export type SharedConversation = z.output<typeof sharedConversationSchema>;
 
 /**
  * The payload of `conversation:updated`: the whole conversation as the receiver sees it (sent to
  * the receiver's own room), or its shared form (sent to the conversation's room).
  */
-export type ConversationUpdate = Conversation | SharedConversation;
+export const conversationUpdateSchema = z.union([conversationSchema, sharedConversationSchema]);
+export type ConversationUpdate = z.output<typeof conversationUpdateSchema>;
 
 /** True when the update carries the receiver's own read state. */
 export function isViewerConversation(update: ConversationUpdate): update is Conversation {
   return viewerConversationFields.every((field) => field in update);
 }
 
-export interface ConversationPage {
-  conversations: Conversation[];
-  nextCursor: string | null;
-}
+export const conversationPageSchema = z.object({
+  conversations: z.array(conversationSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .meta({ description: "The next page's `before`; null on the last." }),
+});
+export type ConversationPage = z.output<typeof conversationPageSchema>;
 
-export interface MessagePage {
-  messages: Message[];
-  hasMore: boolean;
-}
+export const messagePageSchema = z.object({
+  messages: z.array(messageSchema).meta({ description: 'Ascending by seq.' }),
+  hasMore: z.boolean(),
+});
+export type MessagePage = z.output<typeof messagePageSchema>;
 
-export interface ReadResult {
-  lastReadSeq: number;
-  unreadCount: number;
-}
+export const readResultSchema = z.object({
+  lastReadSeq: seqSchema,
+  unreadCount: z.number().int().min(0),
+});
+export type ReadResult = z.output<typeof readResultSchema>;

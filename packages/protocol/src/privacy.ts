@@ -12,11 +12,12 @@ export type DirectMessagePolicy = (typeof directMessagePolicies)[number];
 export const groupAddPolicies = ['everyone', 'contacts'] as const;
 export type GroupAddPolicy = (typeof groupAddPolicies)[number];
 
-export interface PrivacySettings {
-  presence: PresenceVisibility;
-  directMessages: DirectMessagePolicy;
-  groupAdds: GroupAddPolicy;
-}
+export const privacySettingsSchema = z.object({
+  presence: z.enum(presenceVisibilities),
+  directMessages: z.enum(directMessagePolicies),
+  groupAdds: z.enum(groupAddPolicies),
+});
+export type PrivacySettings = z.output<typeof privacySettingsSchema>;
 
 /** The defaults: v1 behaviour. */
 export const DEFAULT_PRIVACY_SETTINGS: PrivacySettings = {

@@ -1,13 +1,24 @@
 import { z } from 'zod';
 import type { Ack } from './common.js';
-import { seqSchema, uuidSchema } from './common.js';
+import { seqSchema, timestampSchema, uuidSchema } from './common.js';
 import { messageContentSchema } from './content.js';
-import type { ConversationUpdate, Message } from './conversations.js';
+import { messageSchema, type ConversationUpdate, type Message } from './conversations.js';
+
+/** RFC 9562's nil UUID: no client can have chosen it for one message of its own. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** A UUID the client chose for one message (any version, not the nil UUID). */
+export const clientMsgIdSchema = uuidSchema
+  .refine((id) => id !== NIL_UUID, 'clientMsgId must not be the nil UUID')
+  .meta({ description: 'Any RFC 9562 UUID version but the nil UUID.', not: { const: NIL_UUID } });
 
 export const sendMessagePayloadSchema = z.object({
   conversationId: uuidSchema,
-  content: messageContentSchema,
-  clientMsgId: uuidSchema,
+  content: messageContentSchema.meta({
+    description:
+      'Plain text: control characters are removed and the rest trimmed, then 1-4000 code points.',
+  }),
+  clientMsgId: clientMsgIdSchema,
 });
 export type SendMessagePayload = z.input<typeof sendMessagePayloadSchema>;
 export type SendMessageInput = z.output<typeof sendMessagePayloadSchema>;
@@ -34,36 +45,46 @@ export const syncPayloadSchema = z.object({
 export type SyncPayload = z.input<typeof syncPayloadSchema>;
 export type SyncInput = z.output<typeof syncPayloadSchema>;
 
-export interface SyncedConversation {
-  conversationId: string;
-  messages: Message[];
-  hasMore: boolean;
-}
+export const syncedConversationSchema = z.object({
+  conversationId: uuidSchema,
+  messages: z.array(messageSchema).meta({ description: 'After the cursor, oldest first.' }),
+  hasMore: z.boolean(),
+});
+export type SyncedConversation = z.output<typeof syncedConversationSchema>;
 
-export interface ReceiptUpdate {
-  conversationId: string;
-  userId: string;
-  deliveredSeq: number;
-  readSeq: number;
-}
+export const receiptUpdateSchema = z.object({
+  conversationId: uuidSchema,
+  userId: uuidSchema,
+  deliveredSeq: seqSchema,
+  readSeq: seqSchema,
+});
+export type ReceiptUpdate = z.output<typeof receiptUpdateSchema>;
 
-export interface UnreadUpdate {
-  conversationId: string;
-  unreadCount: number;
-  lastReadSeq: number;
-}
+export const unreadUpdateSchema = z.object({
+  conversationId: uuidSchema,
+  unreadCount: z.number().int().min(0),
+  lastReadSeq: seqSchema,
+});
+export type UnreadUpdate = z.output<typeof unreadUpdateSchema>;
 
-export interface TypingEvent {
-  conversationId: string;
-  userId: string;
-  isTyping: boolean;
-}
+export const typingEventSchema = z.object({
+  conversationId: uuidSchema,
+  userId: uuidSchema,
+  isTyping: z.boolean(),
+});
+export type TypingEvent = z.output<typeof typingEventSchema>;
 
-export interface PresenceEvent {
-  userId: string;
-  status: 'online' | 'offline';
-  lastSeenAt: string;
-}
+export const presenceEventSchema = z.object({
+  userId: uuidSchema,
+  status: z.enum(['online', 'offline']),
+  lastSeenAt: timestampSchema,
+});
+export type PresenceEvent = z.output<typeof presenceEventSchema>;
+
+export const conversationRemovedSchema = z.object({ conversationId: uuidSchema });
+
+/** The payload of the signal-only events (`resync`, `auth:expired`). */
+export const emptyEventSchema = z.object({});
 
 type AckCallback<T extends object = object> = (response: Ack<T>) => void;
 
@@ -85,7 +106,7 @@ export interface ServerToClientEvents {
   'message:new': (message: Message) => void;
   'receipt:update': (update: ReceiptUpdate) => void;
   'conversation:updated': (conversation: ConversationUpdate) => void;
-  'conversation:removed': (payload: { conversationId: string }) => void;
+  'conversation:removed': (payload: z.output<typeof conversationRemovedSchema>) => void;
   'unread:update': (update: UnreadUpdate) => void;
   typing: (event: TypingEvent) => void;
   presence: (event: PresenceEvent) => void;

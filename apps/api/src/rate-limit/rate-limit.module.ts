@@ -34,11 +34,15 @@ export interface ReadRateLimiters {
 
 /** Per-user bucket of privacy settings and message request answers. */
 export const PRIVACY_RATE_LIMITER = Symbol('PRIVACY_RATE_LIMITER');
+/** Per-IP bucket of the API's descriptions and reference page (public, so not per user). */
+export const API_DOCS_RATE_LIMITER = Symbol('API_DOCS_RATE_LIMITER');
 
 const TYPING_BURST = 20;
 const TYPING_PER_SEC = 4;
 const PRIVACY_BURST = 30;
 const PRIVACY_PER_SEC = 1;
+const API_DOCS_BURST = 30;
+const API_DOCS_PER_SEC = 1;
 
 interface BucketSize {
   capacity: number;
@@ -73,6 +77,11 @@ const BUCKETS: [token: symbol, name: string, size: (config: AppConfig) => Bucket
     PRIVACY_RATE_LIMITER,
     'privacy',
     () => ({ capacity: PRIVACY_BURST, refillPerSec: PRIVACY_PER_SEC }),
+  ],
+  [
+    API_DOCS_RATE_LIMITER,
+    'api-docs',
+    () => ({ capacity: API_DOCS_BURST, refillPerSec: API_DOCS_PER_SEC }),
   ],
 ];
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HealthReport } from '../../src/modules/health/health.controller.js';
+import type { HealthReport } from '@parley/protocol';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));

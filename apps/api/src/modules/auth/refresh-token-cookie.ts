@@ -1,12 +1,10 @@
 import { isIP } from 'node:net';
+import { REFRESH_COOKIE_NAME } from '@parley/protocol';
 import type { Request, Response } from 'express';
 
-/**
- * The refresh-token cookie of a cookie session (contract v2 section 2). No `__Host-`/`__Secure-`
- * prefix: the first needs `Path=/`, the second `Secure`, and the cookie is scoped to `/auth` and
- * drops `Secure` for local plain-http use.
- */
-export const REFRESH_COOKIE_NAME = 'parley_refresh';
+// The refresh-token cookie (REFRESH_COOKIE_NAME) has no `__Host-`/`__Secure-` prefix: the first
+// needs `Path=/`, the second `Secure`, and the cookie is scoped to `/auth` and drops `Secure` for
+// local plain-http use.
 export const REFRESH_COOKIE_PATH = '/auth';
 
 /** The refresh token of the request's session cookie, if it carries one. */

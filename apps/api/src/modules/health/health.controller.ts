@@ -1,14 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import type { HealthReport } from '@parley/protocol';
 import type { Response } from 'express';
 import { DatabaseConnection } from '../../database/database.js';
-import { RedisConnection, type RedisStatus } from '../../redis/redis-connection.js';
+import { RedisConnection } from '../../redis/redis-connection.js';
 import { Public } from '../auth/current-auth.decorator.js';
-
-export interface HealthReport {
-  status: 'ok' | 'degraded' | 'down';
-  db: 'up' | 'down';
-  redis: RedisStatus;
-}
 
 @Public()
 @Controller('health')
