@@ -5,7 +5,6 @@ import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
-import { ChatModule } from './modules/chat/chat.module.js';
 import { ConversationsModule } from './modules/conversations/conversations.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagesModule } from './modules/messages/messages.module.js';
@@ -13,6 +12,7 @@ import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { GatewayModule } from './realtime/gateway.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -35,7 +35,7 @@ export class AppModule {
         PrivacyModule,
         ConversationsModule,
         MessagesModule,
-        ChatModule,
+        GatewayModule,
       ],
       providers: [{ provide: LOGGER, useValue: logger }],
       exports: [LOGGER],

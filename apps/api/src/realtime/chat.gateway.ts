@@ -17,21 +17,21 @@ import {
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { ZodType } from 'zod';
-import { isUnexpected, toAckError } from '../../common/error-mapping.js';
+import { isUnexpected, toAckError } from '../common/error-mapping.js';
 import {
   NotFoundError,
   RateLimitedError,
   UnauthorizedError,
   ValidationError,
-} from '../../common/errors.js';
-import { LOGGER } from '../../common/logger.js';
+} from '../common/errors.js';
+import { LOGGER } from '../common/logger.js';
 import {
   HANDSHAKE_RATE_LIMITER,
   READ_RATE_LIMITERS,
   TYPING_RATE_LIMITER,
   type ReadRateLimiters,
-} from '../../rate-limit/rate-limit.module.js';
-import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
+} from '../rate-limit/rate-limit.module.js';
+import { consumeOrRefuse, type RateLimiter } from '../rate-limit/token-bucket.js';
 import {
   RealtimePublisher,
   requestRoom,
@@ -39,14 +39,14 @@ import {
   type ChatServer,
   type InterServerEvents,
   type SocketData,
-} from '../../realtime/realtime-publisher.js';
-import { AccessTokenService } from '../auth/access-token.service.js';
-import { ConversationsService } from '../conversations/conversations.service.js';
-import { MessagesService } from '../messages/messages.service.js';
-import { PresenceAudience } from '../privacy/presence-audience.js';
-import { ChatRepository } from './chat.repository.js';
-import { PresenceService, type PresenceAnnouncement } from '../../realtime/presence.service.js';
-import { SocketQuota, TooManySocketsError } from '../../realtime/socket-quota.js';
+} from './realtime-publisher.js';
+import { AccessTokenService } from '../modules/auth/access-token.service.js';
+import { ConversationsService } from '../modules/conversations/conversations.service.js';
+import { MessagesService } from '../modules/messages/messages.service.js';
+import { PresenceAudience } from '../modules/privacy/presence-audience.js';
+import { SocketContextRepository } from './socket-context.repository.js';
+import { PresenceService, type PresenceAnnouncement } from './presence.service.js';
+import { SocketQuota, TooManySocketsError } from './socket-quota.js';
 
 type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type AckReply = (response: Ack<object>) => void;
@@ -103,7 +103,7 @@ export class ChatGateway
 
   constructor(
     private readonly accessTokenService: AccessTokenService,
-    private readonly chatRepository: ChatRepository,
+    private readonly socketContextRepository: SocketContextRepository,
     private readonly conversationsService: ConversationsService,
     private readonly messagesService: MessagesService,
     private readonly presenceService: PresenceService,
@@ -206,7 +206,7 @@ export class ChatGateway
     claims: AccessTokenClaims,
   ): Promise<{ peerIds: string[] }> {
     if (this.draining) throw new NodeDrainingError();
-    const context = await this.chatRepository.findSocketContext(claims.sub, claims.sid);
+    const context = await this.socketContextRepository.findSocketContext(claims.sub, claims.sid);
     if (!context.sessionActive) throw new UnauthorizedError('session ended');
     socket.data = {
       userId: claims.sub,
@@ -421,7 +421,7 @@ export class ChatGateway
 
   /** Users taken offline without their rooms at hand: tell the peers in their conversations. */
   private async announceOffline(userIds: string[]): Promise<void> {
-    const subjects = await this.chatRepository.findPresenceSubjects(userIds);
+    const subjects = await this.socketContextRepository.findPresenceSubjects(userIds);
     await Promise.all(
       subjects.map((subject) =>
         this.announcePresence(subject, subject.conversationIds.map(conversationRoom), 'offline'),

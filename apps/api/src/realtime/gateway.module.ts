@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module.js';
-import { ConversationsModule } from '../conversations/conversations.module.js';
-import { MessagesModule } from '../messages/messages.module.js';
-import { PrivacyModule } from '../privacy/privacy.module.js';
+import { AuthModule } from '../modules/auth/auth.module.js';
+import { ConversationsModule } from '../modules/conversations/conversations.module.js';
+import { MessagesModule } from '../modules/messages/messages.module.js';
+import { PrivacyModule } from '../modules/privacy/privacy.module.js';
 import { ChatGateway } from './chat.gateway.js';
-import { ChatRepository } from './chat.repository.js';
+import { SocketContextRepository } from './socket-context.repository.js';
 
 @Module({
   imports: [AuthModule, ConversationsModule, MessagesModule, PrivacyModule],
-  providers: [ChatGateway, ChatRepository],
+  providers: [ChatGateway, SocketContextRepository],
 })
-export class ChatModule {}
+export class GatewayModule {}

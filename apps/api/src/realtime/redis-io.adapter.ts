@@ -5,9 +5,9 @@ import type { Redis } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
-import type { AppConfig } from '../../config/app-config.js';
-import { securityHeaders } from '../../common/security-headers.js';
-import { closeRedisClient, type RedisConnection } from '../../redis/redis-connection.js';
+import type { AppConfig } from '../config/app-config.js';
+import { securityHeaders } from '../common/security-headers.js';
+import { closeRedisClient, type RedisConnection } from '../redis/redis-connection.js';
 
 /** The contract's frame limit: a larger frame closes that socket, as Socket.IO does. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -18,7 +18,7 @@ const REDIS_READY_TIMEOUT_MS = 5_000;
  * adapter that joins the nodes. WebSocket upgrades are not covered by CORS, so the handshake
  * checks `Origin` against the same allowlist itself.
  */
-export class ChatIoAdapter extends IoAdapter {
+export class RedisIoAdapter extends IoAdapter {
   private pubClient?: Redis;
   private subClient?: Redis;
 
