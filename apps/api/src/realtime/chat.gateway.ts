@@ -41,6 +41,7 @@ import {
   type SocketData,
 } from './realtime-publisher.js';
 import { AccessTokenService } from '../modules/auth/access-token.service.js';
+import { bearerToken } from '../modules/auth/bearer-token.js';
 import { ConversationsService } from '../modules/conversations/conversations.service.js';
 import { MessagesService } from '../modules/messages/messages.service.js';
 import { PresenceAudience } from '../modules/privacy/presence-audience.js';
@@ -181,7 +182,10 @@ export class ChatGateway
    * back when the socket disconnects, or at once when it never connects.
    */
   private async admit(socket: ChatSocket): Promise<void> {
-    const claims = await this.accessTokenService.verify(this.handshakeToken(socket));
+    const { auth, headers } = socket.handshake;
+    const token = bearerToken({ auth, authorization: headers.authorization });
+    if (!token) throw new UnauthorizedError('missing token');
+    const claims = await this.accessTokenService.verify(token);
     // Only holders of a valid token spend a bucket, so nobody can lock another user out.
     await consumeOrRefuse(this.handshakeRateLimiter, claims.sub);
     const slot = await this.socketQuota.reserve(claims.sub);
@@ -256,14 +260,6 @@ export class ChatGateway
         this.presenceService.socketDisconnected(offline),
       ),
     );
-  }
-
-  private handshakeToken(socket: ChatSocket): string {
-    const fromAuth: unknown = socket.handshake.auth?.token;
-    if (typeof fromAuth === 'string' && fromAuth) return fromAuth;
-    const [scheme, token] = (socket.handshake.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() === 'bearer' && token) return token;
-    throw new UnauthorizedError('missing token');
   }
 
   private bindCommands(socket: ChatSocket): void {
