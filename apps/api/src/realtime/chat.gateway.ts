@@ -9,21 +9,10 @@ import {
   userRoom,
   watermarkPayloadSchema,
   type AccessTokenClaims,
-  type Ack,
-  type ClientToServerEvents,
   type PresenceEvent,
-  type ServerToClientEvents,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
-import type { Socket } from 'socket.io';
-import type { ZodType } from 'zod';
-import { isUnexpected, toAckError } from '../common/error-mapping.js';
-import {
-  NotFoundError,
-  RateLimitedError,
-  UnauthorizedError,
-  ValidationError,
-} from '../common/errors.js';
+import { NotFoundError, RateLimitedError, UnauthorizedError } from '../common/errors.js';
 import { LOGGER } from '../common/logger.js';
 import {
   HANDSHAKE_RATE_LIMITER,
@@ -37,7 +26,7 @@ import {
   requestRoom,
   sessionRoom,
   type ChatServer,
-  type InterServerEvents,
+  type ChatSocket,
   type SocketData,
 } from './realtime-publisher.js';
 import { AccessTokenService } from '../modules/auth/access-token.service.js';
@@ -47,10 +36,9 @@ import { MessagesService } from '../modules/messages/messages.service.js';
 import { PresenceAudience } from '../modules/privacy/presence-audience.js';
 import { SocketContextRepository } from './socket-context.repository.js';
 import { PresenceService, type PresenceAnnouncement } from './presence.service.js';
+import { command, SocketCommandQueues, type SocketCommandTable } from './socket-commands.js';
 import { SocketQuota, TooManySocketsError } from './socket-quota.js';
 
-type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-type AckReply = (response: Ack<object>) => void;
 /** Whose presence changes, with their setting at that moment. */
 type PresenceSubject = Pick<SocketData, 'userId' | 'presence'>;
 
@@ -80,12 +68,6 @@ class NodeDrainingError extends Error {
   }
 }
 
-function parsePayload<T>(schema: ZodType<T>, payload: unknown): T {
-  const result = schema.safeParse(payload);
-  if (!result.success) throw ValidationError.fromZod(result.error);
-  return result.data;
-}
-
 /**
  * The Socket.IO edge: authenticates the handshake, puts the socket in its rooms, and turns
  * each client event into one service call and exactly one ack. Events of one socket are handled
@@ -97,8 +79,6 @@ export class ChatGateway
 {
   private server?: ChatServer;
   private draining = false;
-  /** The tail of each socket's event queue: what shutdown waits for. */
-  private readonly pendingBySocket = new Map<string, Promise<void>>();
   private readonly pendingPresence = new Set<Promise<void>>();
   private readonly admittedHandshakes = new Map<string, AdmittedHandshake>();
 
@@ -114,6 +94,7 @@ export class ChatGateway
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
     @Inject(HANDSHAKE_RATE_LIMITER) private readonly handshakeRateLimiter: RateLimiter,
     private readonly socketQuota: SocketQuota,
+    private readonly commandQueues: SocketCommandQueues,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -146,7 +127,7 @@ export class ChatGateway
     const handshake = this.admittedHandshakes.get(socket.id);
     this.admittedHandshakes.delete(socket.id);
     if (handshake) socket.conn.off('close', handshake.abandon);
-    this.bindCommands(socket);
+    this.commandQueues.serve(socket, this.commandsOf(socket));
     this.expireWithToken(socket);
     // The client has seen `connect` now: only now may peers hear that the user is online, and
     // the socket hear who is online (some clients drop events that come before `connect`).
@@ -167,7 +148,7 @@ export class ChatGateway
   async onModuleDestroy(): Promise<void> {
     this.draining = true;
     await Promise.race([
-      Promise.allSettled(this.pendingBySocket.values()),
+      this.commandQueues.settled(),
       new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS)),
     ]);
     this.server?.local.disconnectSockets(true);
@@ -262,90 +243,56 @@ export class ChatGateway
     );
   }
 
-  private bindCommands(socket: ChatSocket): void {
+  /** The gateway's answer to each client event: one service call each. */
+  private commandsOf(socket: ChatSocket): SocketCommandTable {
     const { userId } = socket.data;
-    let previous: Promise<void> = Promise.resolve();
-    const commands = new Set<string>();
-    const enqueue = (event: string, reply: AckReply, handle: () => Promise<object>) => {
-      previous = previous.then(async () => {
-        try {
-          reply({ ok: true, ...(await handle()) });
-        } catch (error) {
-          if (isUnexpected(error)) this.logger.error({ err: error, event }, 'socket event failed');
-          reply({ ok: false, error: toAckError(error) });
-        }
-      });
-      this.pendingBySocket.set(socket.id, previous);
+    return {
+      'message:send': command(sendMessagePayloadSchema, async (input) => ({
+        message: await this.messagesService.send(userId, input),
+      })),
+      'message:delivered': command(watermarkPayloadSchema, async (input) => {
+        await this.messagesService.markDelivered(userId, input.conversationId, input.seq);
+        return {};
+      }),
+      'message:read': command(watermarkPayloadSchema, async (input) => {
+        const { unreadCount } = await this.messagesService.markRead(
+          userId,
+          input.conversationId,
+          input.seq,
+          socket.id,
+        );
+        return { unreadCount };
+      }),
+      'conversation:join': command(joinConversationPayloadSchema, async (input) => {
+        await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);
+        const membership = await this.conversationsService.requireMembership(
+          input.conversationId,
+          userId,
+        );
+        await socket.join(
+          (membership.request ? requestRoom : conversationRoom)(input.conversationId),
+        );
+        return {};
+      }),
+      typing: command(typingPayloadSchema, async (input) => {
+        const room = conversationRoom(input.conversationId);
+        // The opener of a message request does not see its receiver type until they accept.
+        if (socket.rooms.has(requestRoom(input.conversationId))) return {};
+        // Room membership mirrors conversation membership, so no database round trip here.
+        if (!socket.rooms.has(room)) throw new NotFoundError('conversation not found');
+        await consumeOrRefuse(this.typingRateLimiter, userId);
+        socket.to([room, requestRoom(input.conversationId)]).emit('typing', {
+          conversationId: input.conversationId,
+          userId,
+          isTyping: input.isTyping,
+        });
+        return {};
+      }),
+      sync: command(syncPayloadSchema, async (input) => {
+        await consumeOrRefuse(this.readRateLimiters.sync, userId);
+        return this.messagesService.sync(userId, input);
+      }),
     };
-    const on = <T>(
-      event: keyof ClientToServerEvents,
-      schema: ZodType<T>,
-      handle: (input: T) => Promise<object>,
-    ) => {
-      commands.add(event);
-      socket.on(event, (...args: unknown[]) => {
-        const reply: AckReply =
-          typeof args.at(-1) === 'function' ? (args.pop() as AckReply) : () => undefined;
-        const payload = args[0];
-        enqueue(event, reply, () => handle(parsePayload(schema, payload)));
-      });
-    };
-    // An event the contract does not define still gets its one answer, in order: VALIDATION.
-    // Socket.IO calls catch-all listeners at once but event listeners on the next tick: queue
-    // on the next tick too, behind the events that came before.
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      const reply = args.at(-1);
-      if ((typeof event === 'string' && commands.has(event)) || typeof reply !== 'function') return;
-      process.nextTick(() =>
-        enqueue('unknown', reply as AckReply, () =>
-          Promise.reject(new ValidationError('unknown event')),
-        ),
-      );
-    });
-
-    on('message:send', sendMessagePayloadSchema, async (input) => ({
-      message: await this.messagesService.send(userId, input),
-    }));
-    on('message:delivered', watermarkPayloadSchema, async (input) => {
-      await this.messagesService.markDelivered(userId, input.conversationId, input.seq);
-      return {};
-    });
-    on('message:read', watermarkPayloadSchema, async (input) => {
-      const { unreadCount } = await this.messagesService.markRead(
-        userId,
-        input.conversationId,
-        input.seq,
-        socket.id,
-      );
-      return { unreadCount };
-    });
-    on('conversation:join', joinConversationPayloadSchema, async (input) => {
-      await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);
-      const membership = await this.conversationsService.requireMembership(
-        input.conversationId,
-        userId,
-      );
-      await socket.join(
-        (membership.request ? requestRoom : conversationRoom)(input.conversationId),
-      );
-      return {};
-    });
-    on('typing', typingPayloadSchema, async (input) => {
-      const room = conversationRoom(input.conversationId);
-      // The opener of a message request does not see its receiver type until they accept.
-      if (socket.rooms.has(requestRoom(input.conversationId))) return {};
-      // Room membership mirrors conversation membership, so no database round trip here.
-      if (!socket.rooms.has(room)) throw new NotFoundError('conversation not found');
-      await consumeOrRefuse(this.typingRateLimiter, userId);
-      socket
-        .to([room, requestRoom(input.conversationId)])
-        .emit('typing', { conversationId: input.conversationId, userId, isTyping: input.isTyping });
-      return {};
-    });
-    on('sync', syncPayloadSchema, async (input) => {
-      await consumeOrRefuse(this.readRateLimiters.sync, userId);
-      return this.messagesService.sync(userId, input);
-    });
   }
 
   /** A socket lives no longer than its access token: at expiry the client must refresh. */
@@ -355,10 +302,7 @@ export class ChatGateway
       socket.emit('auth:expired', {});
       socket.disconnect(true);
     }, delay);
-    socket.on('disconnect', () => {
-      clearTimeout(timer);
-      this.pendingBySocket.delete(socket.id);
-    });
+    socket.on('disconnect', () => clearTimeout(timer));
   }
 
   /**

@@ -4,10 +4,11 @@ import { ConversationsModule } from '../modules/conversations/conversations.modu
 import { MessagesModule } from '../modules/messages/messages.module.js';
 import { PrivacyModule } from '../modules/privacy/privacy.module.js';
 import { ChatGateway } from './chat.gateway.js';
+import { SocketCommandQueues } from './socket-commands.js';
 import { SocketContextRepository } from './socket-context.repository.js';
 
 @Module({
   imports: [AuthModule, ConversationsModule, MessagesModule, PrivacyModule],
-  providers: [ChatGateway, SocketContextRepository],
+  providers: [ChatGateway, SocketCommandQueues, SocketContextRepository],
 })
 export class GatewayModule {}

@@ -6,7 +6,7 @@ import {
   type PresenceVisibility,
   type ServerToClientEvents,
 } from '@parley/protocol';
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { RedisConnection } from '../redis/redis-connection.js';
 
 export interface SocketData {
@@ -24,6 +24,13 @@ export interface InterServerEvents {
 }
 
 export type ChatServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+export type ChatSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   InterServerEvents,
