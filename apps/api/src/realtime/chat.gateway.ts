@@ -9,7 +9,6 @@ import {
   userRoom,
   watermarkPayloadSchema,
   type AccessTokenClaims,
-  type PresenceEvent,
 } from '@parley/protocol';
 import type { Logger } from 'pino';
 import { NotFoundError, RateLimitedError, UnauthorizedError } from '../common/errors.js';
@@ -27,20 +26,16 @@ import {
   sessionRoom,
   type ChatServer,
   type ChatSocket,
-  type SocketData,
 } from './realtime-publisher.js';
 import { AccessTokenService } from '../modules/auth/access-token.service.js';
 import { bearerToken } from '../modules/auth/bearer-token.js';
 import { ConversationsService } from '../modules/conversations/conversations.service.js';
 import { MessagesService } from '../modules/messages/messages.service.js';
-import { PresenceAudience } from '../modules/privacy/presence-audience.js';
 import { SocketContextRepository } from './socket-context.repository.js';
-import { PresenceService, type PresenceAnnouncement } from './presence.service.js';
+import { PresenceNotifier } from './presence-notifier.js';
+import { PresenceService } from './presence.service.js';
 import { command, SocketCommandQueues, type SocketCommandTable } from './socket-commands.js';
 import { SocketQuota, TooManySocketsError } from './socket-quota.js';
-
-/** Whose presence changes, with their setting at that moment. */
-type PresenceSubject = Pick<SocketData, 'userId' | 'presence'>;
 
 /** A socket that passed the handshake and counts in presence, until its `connection`. */
 interface AdmittedHandshake {
@@ -69,9 +64,9 @@ class NodeDrainingError extends Error {
 }
 
 /**
- * The Socket.IO edge: authenticates the handshake, puts the socket in its rooms, and turns
- * each client event into one service call and exactly one ack. Events of one socket are handled
- * one after another, in the order sent.
+ * The Socket.IO edge: authenticates the handshake, puts the socket in its rooms and in presence,
+ * ends it with its token, and answers each client event with one service call (`commandsOf`;
+ * the queue and the ack are `SocketCommandQueues`'). Presence fan-out is `PresenceNotifier`'s.
  */
 @WebSocketGateway()
 export class ChatGateway
@@ -79,7 +74,6 @@ export class ChatGateway
 {
   private server?: ChatServer;
   private draining = false;
-  private readonly pendingPresence = new Set<Promise<void>>();
   private readonly admittedHandshakes = new Map<string, AdmittedHandshake>();
 
   constructor(
@@ -88,7 +82,7 @@ export class ChatGateway
     private readonly conversationsService: ConversationsService,
     private readonly messagesService: MessagesService,
     private readonly presenceService: PresenceService,
-    private readonly presenceAudience: PresenceAudience,
+    private readonly presenceNotifier: PresenceNotifier,
     private readonly publisher: RealtimePublisher,
     @Inject(TYPING_RATE_LIMITER) private readonly typingRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
@@ -101,13 +95,7 @@ export class ChatGateway
   afterInit(server: ChatServer): void {
     this.server = server;
     this.publisher.attach(server);
-    this.presenceService.onWentOfflineElsewhere((userIds) => {
-      this.track(this.announceOffline(userIds));
-    });
-    this.presenceService.deliverTo({
-      announcement: (announcement) => this.deliverPresence(announcement),
-      snapshot: (socketId, onlineUserIds) => this.deliverPresenceSnapshot(socketId, onlineUserIds),
-    });
+    this.presenceNotifier.start();
     // Nest guards do not run on the handshake (nestjs/nest#882): authenticate in middleware,
     // so a refused client gets `connect_error` "unauthorized" instead of a silent disconnect.
     server.use((socket, next) => {
@@ -129,15 +117,15 @@ export class ChatGateway
     if (handshake) socket.conn.off('close', handshake.abandon);
     this.commandQueues.serve(socket, this.commandsOf(socket));
     this.expireWithToken(socket);
-    // The client has seen `connect` now: only now may peers hear that the user is online, and
-    // the socket hear who is online (some clients drop events that come before `connect`).
-    this.track(
-      this.announcePresence(socket.data, conversationRoomsOf(socket), 'online', socket.id),
+    this.presenceNotifier.socketOnline(
+      socket.data,
+      conversationRoomsOf(socket),
+      socket.id,
+      handshake?.peerIds ?? [],
     );
-    this.track(this.presenceService.sendSnapshot(socket.id, handshake?.peerIds ?? []));
     socket.on('disconnecting', () => {
       // Rooms are left right after this event: capture them now.
-      this.releasePresence(socket.data, conversationRoomsOf(socket));
+      this.presenceNotifier.socketGone(socket.data, conversationRoomsOf(socket));
     });
   }
 
@@ -152,7 +140,7 @@ export class ChatGateway
       new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS)),
     ]);
     this.server?.local.disconnectSockets(true);
-    await Promise.allSettled(this.pendingPresence);
+    await this.presenceNotifier.settled();
   }
 
   /**
@@ -222,7 +210,7 @@ export class ChatGateway
     const rooms = conversationRoomsOf(socket);
     const abandon = () => {
       this.admittedHandshakes.delete(socket.id);
-      this.releasePresence(subject, rooms);
+      this.presenceNotifier.socketGone(subject, rooms);
     };
     socket.conn.once('close', abandon);
     this.admittedHandshakes.set(socket.id, { peerIds, abandon });
@@ -232,15 +220,6 @@ export class ChatGateway
       abandon();
       throw new NodeDrainingError();
     }
-  }
-
-  /** Takes one socket out of presence; peers hear "offline" if it was the user's last one. */
-  private releasePresence(subject: PresenceSubject, rooms: string[]): void {
-    this.track(
-      this.presenceAnnouncement(subject, rooms, 'offline').then((offline) =>
-        this.presenceService.socketDisconnected(offline),
-      ),
-    );
   }
 
   /** The gateway's answer to each client event: one service call each. */
@@ -303,78 +282,6 @@ export class ChatGateway
       socket.disconnect(true);
     }, delay);
     socket.on('disconnect', () => clearTimeout(timer));
-  }
-
-  /**
-   * Tells peers, through PresenceService: it keeps each user's announcements in order across
-   * nodes and drops those no longer true.
-   */
-  private async announcePresence(
-    subject: PresenceSubject,
-    rooms: string[],
-    status: PresenceEvent['status'],
-    exceptSocketId?: string,
-  ): Promise<void> {
-    const announcement = await this.presenceAnnouncement(subject, rooms, status, exceptSocketId);
-    if (announcement.rooms.length === 0) return;
-    await this.presenceService.announce(announcement);
-  }
-
-  /**
-   * Presence goes to the rooms of the user's conversations only, never to everyone, and only to
-   * those the user's privacy setting lets see it. `lastSeenAt` is when this node saw the change.
-   * An audience that cannot be found is nobody: a socket must still leave presence.
-   */
-  private async presenceAnnouncement(
-    subject: PresenceSubject,
-    rooms: string[],
-    status: PresenceEvent['status'],
-    exceptSocketId?: string,
-  ): Promise<PresenceAnnouncement> {
-    const { userId, presence } = subject;
-    const lastSeenAt = new Date().toISOString();
-    const except = exceptSocketId ? [exceptSocketId] : [];
-    const audienceRooms = await this.presenceAudience
-      .roomsOf({ userId, presence }, rooms)
-      .catch((error: unknown) => {
-        this.logger.warn({ err: error }, 'presence audience not found');
-        return [];
-      });
-    return { userId, status, lastSeenAt, rooms: audienceRooms, except };
-  }
-
-  /** An announcement, from any node, to this node's sockets. */
-  private deliverPresence(announcement: PresenceAnnouncement): void {
-    const { userId, status, lastSeenAt, rooms, except } = announcement;
-    // No rooms would mean every socket to Socket.IO.
-    if (!this.server || rooms.length === 0) return;
-    this.server.local.to(rooms).except(except).emit('presence', { userId, status, lastSeenAt });
-  }
-
-  private deliverPresenceSnapshot(socketId: string, onlineUserIds: string[]): void {
-    const socket = this.server?.sockets.sockets.get(socketId);
-    const lastSeenAt = new Date().toISOString();
-    for (const userId of onlineUserIds) {
-      socket?.emit('presence', { userId, status: 'online', lastSeenAt });
-    }
-  }
-
-  /** Users taken offline without their rooms at hand: tell the peers in their conversations. */
-  private async announceOffline(userIds: string[]): Promise<void> {
-    const subjects = await this.socketContextRepository.findPresenceSubjects(userIds);
-    await Promise.all(
-      subjects.map((subject) =>
-        this.announcePresence(subject, subject.conversationIds.map(conversationRoom), 'offline'),
-      ),
-    );
-  }
-
-  private track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) =>
-      this.logger.warn({ err: error }, 'presence update failed'),
-    );
-    this.pendingPresence.add(tracked);
-    void tracked.finally(() => this.pendingPresence.delete(tracked));
   }
 }
 

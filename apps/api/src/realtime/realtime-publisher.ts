@@ -85,6 +85,32 @@ export class RealtimePublisher {
     (target.exceptSocketId ? rooms.except(target.exceptSocketId) : rooms).emit(event, ...args);
   }
 
+  /**
+   * To this node's sockets in any of `rooms`, minus `exceptSocketIds`: for what reaches every
+   * node by another way (presence comes through its own ordered Redis channel).
+   */
+  toLocalRooms<E extends keyof ServerToClientEvents>(
+    target: { rooms: string[]; exceptSocketIds: string[] },
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    // No rooms would mean every socket to Socket.IO.
+    if (!this.server || target.rooms.length === 0) return;
+    this.server.local
+      .to(target.rooms)
+      .except(target.exceptSocketIds)
+      .emit(event, ...args);
+  }
+
+  /** To one socket, if it is connected to this node. */
+  toLocalSocket<E extends keyof ServerToClientEvents>(
+    socketId: string,
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    this.server?.sockets.sockets.get(socketId)?.emit(event, ...args);
+  }
+
   /** Emits to every socket of `userId`, except the socket `exceptSocketId` when given. */
   toUser<E extends keyof ServerToClientEvents>(
     target: { userId: string; exceptSocketId?: string },

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { PresenceNotifierModule } from '../../realtime/presence-notifier.module.js';
 import { PrivacyModule } from '../privacy/privacy.module.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
 
 @Module({
-  imports: [PrivacyModule],
+  imports: [PresenceNotifierModule, PrivacyModule],
   controllers: [ConversationsController],
   providers: [ConversationsRepository, ConversationsService],
   exports: [ConversationsService],
