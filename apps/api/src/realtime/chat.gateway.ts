@@ -13,6 +13,10 @@ import {
 import type { Logger } from 'pino';
 import { NotFoundError, RateLimitedError, UnauthorizedError } from '../common/errors.js';
 import { LOGGER } from '../common/logger.js';
+import { AccessTokenService } from '../modules/auth/access-token.service.js';
+import { bearerToken } from '../modules/auth/bearer-token.js';
+import { ConversationsService } from '../modules/conversations/conversations.service.js';
+import { MessagesService } from '../modules/messages/messages.service.js';
 import {
   HANDSHAKE_RATE_LIMITER,
   READ_RATE_LIMITERS,
@@ -20,6 +24,8 @@ import {
   type ReadRateLimiters,
 } from '../rate-limit/rate-limit.module.js';
 import { consumeOrRefuse, type RateLimiter } from '../rate-limit/token-bucket.js';
+import { PresenceNotifier } from './presence-notifier.js';
+import { PresenceService } from './presence.service.js';
 import {
   RealtimePublisher,
   requestRoom,
@@ -27,14 +33,8 @@ import {
   type ChatServer,
   type ChatSocket,
 } from './realtime-publisher.js';
-import { AccessTokenService } from '../modules/auth/access-token.service.js';
-import { bearerToken } from '../modules/auth/bearer-token.js';
-import { ConversationsService } from '../modules/conversations/conversations.service.js';
-import { MessagesService } from '../modules/messages/messages.service.js';
-import { SocketContextRepository } from './socket-context.repository.js';
-import { PresenceNotifier } from './presence-notifier.js';
-import { PresenceService } from './presence.service.js';
 import { command, SocketCommandQueues, type SocketCommandTable } from './socket-commands.js';
+import { SocketContextRepository } from './socket-context.repository.js';
 import { SocketQuota, TooManySocketsError } from './socket-quota.js';
 
 /** A socket that passed the handshake and counts in presence, until its `connection`. */

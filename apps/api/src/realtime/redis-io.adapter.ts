@@ -5,10 +5,10 @@ import type { Redis } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
-import type { AppConfig } from '../config/app-config.js';
 import { securityHeaders } from '../common/security-headers.js';
-import { isOriginAllowed } from './handshake-origin.js';
+import type { AppConfig } from '../config/app-config.js';
 import { closeRedisClient, type RedisConnection } from '../redis/redis-connection.js';
+import { isOriginAllowed } from './handshake-origin.js';
 
 /** The contract's frame limit: a larger frame closes that socket, as Socket.IO does. */
 export const MAX_FRAME_BYTES = 64 * 1024;
