@@ -66,7 +66,12 @@ export class PresenceNotifier {
    * The socket's client has seen `connect`: only now may peers hear that the user is online, and
    * the socket hear who is online (some clients drop events that come before `connect`).
    */
-  socketOnline(subject: PresenceSubject, rooms: string[], socketId: string, peerIds: string[]) {
+  socketOnline(
+    subject: PresenceSubject,
+    rooms: string[],
+    socketId: string,
+    peerIds: string[],
+  ): void {
     this.track(this.announce(subject, rooms, 'online', socketId));
     this.track(this.presenceService.sendSnapshot(socketId, peerIds));
   }
@@ -88,7 +93,11 @@ export class PresenceNotifier {
    * among the members (or nobody), so the work stays linear in the members. The introductions
    * take the ordered presence path, so one whose subject went offline meanwhile is dropped.
    */
-  async introduceMembers(conversationId: string, memberIds: string[], newcomerIds: string[]) {
+  async introduceMembers(
+    conversationId: string,
+    memberIds: string[],
+    newcomerIds: string[],
+  ): Promise<void> {
     const newcomers = new Set(newcomerIds);
     const everyone = new Set(memberIds);
     const newcomerRooms = newcomerIds.map(userRoom);
