@@ -6,7 +6,6 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { ApiDocsModule } from './modules/api-docs/api-docs.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
-import { ChatModule } from './modules/chat/chat.module.js';
 import { ConversationsModule } from './modules/conversations/conversations.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { MessagesModule } from './modules/messages/messages.module.js';
@@ -14,6 +13,7 @@ import { MetricsModule } from './modules/metrics/metrics.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { GatewayModule } from './realtime/gateway.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { RedisModule } from './redis/redis.module.js';
 
@@ -36,7 +36,7 @@ export class AppModule {
         PrivacyModule,
         ConversationsModule,
         MessagesModule,
-        ChatModule,
+        GatewayModule,
         ApiDocsModule,
       ],
       providers: [{ provide: LOGGER, useValue: logger }],

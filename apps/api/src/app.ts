@@ -6,11 +6,11 @@ import express from 'express';
 import type { DestinationStream } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module.js';
-import { ChatIoAdapter } from './modules/chat/chat-io.adapter.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createLogger, NestPinoLogger, serializeRequestWithoutQuery } from './common/logger.js';
 import { securityHeaders } from './common/security-headers.js';
 import type { AppConfig } from './config/app-config.js';
+import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
 import { RedisConnection } from './redis/redis-connection.js';
 
 /** The contract's body limit: larger request bodies are answered 413. */
@@ -44,7 +44,7 @@ export async function createApp(
   );
   app.use(express.json({ limit: BODY_LIMIT }));
   app.useGlobalFilters(new HttpExceptionFilter(logger));
-  const ioAdapter = new ChatIoAdapter(app, config, app.get(RedisConnection), logger);
+  const ioAdapter = new RedisIoAdapter(app, config, app.get(RedisConnection), logger);
   await ioAdapter.connectToRedis();
   app.useWebSocketAdapter(ioAdapter);
   // Credentials: an allowed origin's web app keeps its session in the refresh cookie.

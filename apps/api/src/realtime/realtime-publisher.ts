@@ -6,7 +6,7 @@ import {
   type PresenceVisibility,
   type ServerToClientEvents,
 } from '@parley/protocol';
-import type { Server } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { RedisConnection } from '../redis/redis-connection.js';
 
 export interface SocketData {
@@ -24,6 +24,13 @@ export interface InterServerEvents {
 }
 
 export type ChatServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+export type ChatSocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
   InterServerEvents,
@@ -76,6 +83,32 @@ export class RealtimePublisher {
     if (!this.server || target.rooms.length === 0) return;
     const rooms = this.server.to(target.rooms);
     (target.exceptSocketId ? rooms.except(target.exceptSocketId) : rooms).emit(event, ...args);
+  }
+
+  /**
+   * To this node's sockets in any of `rooms`, minus `exceptSocketIds`: for what reaches every
+   * node by another way (presence comes through its own ordered Redis channel).
+   */
+  toLocalRooms<E extends keyof ServerToClientEvents>(
+    target: { rooms: string[]; exceptSocketIds: string[] },
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    // No rooms would mean every socket to Socket.IO.
+    if (!this.server || target.rooms.length === 0) return;
+    this.server.local
+      .to(target.rooms)
+      .except(target.exceptSocketIds)
+      .emit(event, ...args);
+  }
+
+  /** To one socket, if it is connected to this node. */
+  toLocalSocket<E extends keyof ServerToClientEvents>(
+    socketId: string,
+    event: E,
+    ...args: EventArgs<E>
+  ): void {
+    this.server?.sockets.sockets.get(socketId)?.emit(event, ...args);
   }
 
   /** Emits to every socket of `userId`, except the socket `exceptSocketId` when given. */

@@ -2,6 +2,7 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { UnauthorizedError } from '../../common/errors.js';
 import { AccessTokenService } from './access-token.service.js';
+import { bearerToken } from './bearer-token.js';
 import { IS_PUBLIC_ROUTE, type AuthenticatedRequest } from './current-auth.decorator.js';
 import { SessionRevocations } from './session-revocations.js';
 
@@ -24,10 +25,8 @@ export class AccessTokenGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new UnauthorizedError('missing bearer token');
-    }
+    const token = bearerToken({ authorization: request.headers.authorization });
+    if (!token) throw new UnauthorizedError('missing bearer token');
     const claims = await this.accessTokenService.verify(token);
     if (await this.sessionRevocations.isRevoked(claims.sid)) {
       throw new UnauthorizedError('session ended');

@@ -8,11 +8,10 @@ import {
   RateLimitedError,
 } from '../../common/errors.js';
 import type { AppConfig } from '../../config/app-config.js';
-import type { PresenceService } from '../../realtime/presence.service.js';
+import type { PresenceNotifier } from '../../realtime/presence-notifier.js';
 import type { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { Access } from '../access/access.js';
 import type { AccessRepository, Membership } from '../access/access.repository.js';
-import type { PresenceAudience } from '../privacy/presence-audience.js';
 import type { PrivacyService } from '../privacy/privacy.service.js';
 import type { ConversationViewRow } from './conversation-view.js';
 import type { ConversationsRepository } from './conversations.repository.js';
@@ -107,9 +106,7 @@ describe(ConversationsService.name, () => {
       joinConversation: vi.fn(),
       leaveConversation: vi.fn(),
     };
-    const presence = { onlineAmong: vi.fn().mockResolvedValue([]), introduce: vi.fn() };
-    const rules = { isDefault: () => true, viewersAmong: () => [] };
-    const presenceAudience = { rulesAmong: vi.fn().mockResolvedValue(rules) };
+    const presenceNotifier = { introduceMembers: vi.fn() };
     const allowAll = () => ({ consume: vi.fn().mockResolvedValue({ allowed: true }) });
     groupChangeLimiter = allowAll();
     privacy = { requireMayAddToGroups: vi.fn() };
@@ -117,11 +114,10 @@ describe(ConversationsService.name, () => {
       conversations as unknown as ConversationsRepository,
       new Access({ findMemberships } as unknown as AccessRepository),
       publisher as unknown as RealtimePublisher,
-      presence as unknown as PresenceService,
       { maxGroupMembers: MAX_GROUP_MEMBERS } as AppConfig,
       allowAll(),
       groupChangeLimiter,
-      presenceAudience as unknown as PresenceAudience,
+      presenceNotifier as unknown as PresenceNotifier,
       privacy as unknown as PrivacyService,
     );
   });

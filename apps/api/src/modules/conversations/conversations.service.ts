@@ -1,8 +1,5 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  conversationRoom,
-  userRoom,
   type AddMemberInput,
   type Conversation,
   type ConversationListInput,
@@ -21,18 +18,13 @@ import {
   GROUP_CHANGE_RATE_LIMITER,
 } from '../../rate-limit/rate-limit.module.js';
 import { consumeOrRefuse, type RateLimiter } from '../../rate-limit/token-bucket.js';
-import { PresenceService, type PresenceIntroduction } from '../../realtime/presence.service.js';
+import { PresenceNotifier } from '../../realtime/presence-notifier.js';
 import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { Access } from '../access/access.js';
 import type { AuthContext } from '../auth/current-auth.decorator.js';
-import { PresenceAudience } from '../privacy/presence-audience.js';
 import { PrivacyService } from '../privacy/privacy.service.js';
 import { asSeenBy, sharedView, toConversation } from './conversation-view.js';
 import { ConversationsRepository, type AcceptedRequest } from './conversations.repository.js';
-
-// Introductions in a big group are many to build: other work gets the event loop between
-// batches, so the change never stalls the node for long.
-const INTRODUCTIONS_PER_TURN = 16;
 
 @Injectable()
 export class ConversationsService {
@@ -40,11 +32,10 @@ export class ConversationsService {
     private readonly conversationsRepository: ConversationsRepository,
     private readonly access: Access,
     private readonly publisher: RealtimePublisher,
-    private readonly presence: PresenceService,
     private readonly config: AppConfig,
     @Inject(CONVERSATION_CREATE_RATE_LIMITER) private readonly createRateLimiter: RateLimiter,
     @Inject(GROUP_CHANGE_RATE_LIMITER) private readonly groupChangeRateLimiter: RateLimiter,
-    private readonly presenceAudience: PresenceAudience,
+    private readonly presenceNotifier: PresenceNotifier,
     private readonly privacyService: PrivacyService,
   ) {}
 
@@ -200,7 +191,7 @@ export class ConversationsService {
       if (row) this.publisher.toUser({ userId }, 'conversation:updated', toConversation(row));
     }
     const memberIds = members.map((member) => member.userId);
-    await this.introduce(conversationId, memberIds, memberIds);
+    await this.presenceNotifier.introduceMembers(conversationId, memberIds, memberIds);
   }
 
   private async acceptRequestOf(
@@ -243,7 +234,7 @@ export class ConversationsService {
     const memberIds = conversation.members.map((member) => member.userId);
     this.publisher.joinConversation(memberIds, conversation.id);
     this.publisher.toUsers(memberIds, 'conversation:updated', conversation);
-    await this.introduce(conversation.id, memberIds, memberIds);
+    await this.presenceNotifier.introduceMembers(conversation.id, memberIds, memberIds);
   }
 
   /**
@@ -265,39 +256,6 @@ export class ConversationsService {
       sharedView(conversation),
     );
     const memberIds = conversation.members.map((member) => member.userId);
-    await this.introduce(conversation.id, memberIds, [userId]);
-  }
-
-  /**
-   * Members who share a conversation see each other's presence, as far as their privacy
-   * settings allow. Each online newcomer is announced to the whole room, each other online
-   * member to the newcomers' rooms: one introduction per online member, however many joined.
-   * Only a member with a non-default presence setting gets a computed audience, its contacts
-   * among the members (or nobody), so the work stays linear in the members. The introductions
-   * take the ordered presence path, so one whose subject went offline meanwhile is dropped.
-   */
-  private async introduce(conversationId: string, memberIds: string[], newcomerIds: string[]) {
-    const newcomers = new Set(newcomerIds);
-    const everyone = new Set(memberIds);
-    const newcomerRooms = newcomerIds.map(userRoom);
-    const [online, rules] = await Promise.all([
-      this.presence.onlineAmong(memberIds),
-      this.presenceAudience.rulesAmong(memberIds),
-    ]);
-    const introductions: PresenceIntroduction[] = [];
-    for (const [index, userId] of online.entries()) {
-      if (index > 0 && index % INTRODUCTIONS_PER_TURN === 0) await nextTurn();
-      const isNewcomer = newcomers.has(userId);
-      let rooms: string[];
-      if (!rules.isDefault(userId)) {
-        rooms = rules.viewersAmong(userId, isNewcomer ? everyone : newcomers).map(userRoom);
-      } else if (isNewcomer) {
-        rooms = [conversationRoom(conversationId)];
-      } else {
-        rooms = newcomerRooms;
-      }
-      introductions.push({ userId, rooms });
-    }
-    await this.presence.introduce(introductions);
+    await this.presenceNotifier.introduceMembers(conversation.id, memberIds, [userId]);
   }
 }

@@ -5,9 +5,10 @@ import type { Redis } from 'ioredis';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
-import type { AppConfig } from '../../config/app-config.js';
-import { securityHeaders } from '../../common/security-headers.js';
-import { closeRedisClient, type RedisConnection } from '../../redis/redis-connection.js';
+import { securityHeaders } from '../common/security-headers.js';
+import type { AppConfig } from '../config/app-config.js';
+import { closeRedisClient, type RedisConnection } from '../redis/redis-connection.js';
+import { isOriginAllowed } from './handshake-origin.js';
 
 /** The contract's frame limit: a larger frame closes that socket, as Socket.IO does. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -18,7 +19,7 @@ const REDIS_READY_TIMEOUT_MS = 5_000;
  * adapter that joins the nodes. WebSocket upgrades are not covered by CORS, so the handshake
  * checks `Origin` against the same allowlist itself.
  */
-export class ChatIoAdapter extends IoAdapter {
+export class RedisIoAdapter extends IoAdapter {
   private pubClient?: Redis;
   private subClient?: Redis;
 
@@ -98,7 +99,12 @@ export class ChatIoAdapter extends IoAdapter {
   }
 }
 
-/** The adapter does not await its publishes: a rejection would be unhandled and kill the node. */
+/**
+ * The adapter does not await its publishes (`this.pubClient.publish(channel, msg)` in
+ * `broadcast`, https://github.com/socketio/socket.io-redis-adapter/blob/8.3.0/lib/index.ts#L636;
+ * its emitter has the same flaw, socketio/socket.io-redis-emitter#139): a rejection would be
+ * unhandled and kill the node.
+ */
 function swallowPublishFailures(client: Redis, logger: Logger): void {
   const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
   (client as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (
@@ -120,39 +126,4 @@ function waitUntilReady(client: Redis): Promise<void> {
       resolve();
     });
   });
-}
-
-/** `scheme://host[:port]` as browsers write it (default port dropped), or null if not a URL. */
-function originOf(url: string): string | null {
-  try {
-    const { origin } = new URL(url);
-    return origin === 'null' ? null : origin;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The scheme the browser used to reach this node. Behind a TLS-terminating proxy that is the
- * proxy's `X-Forwarded-Proto`; a page cannot forge it on a cross-site handshake (WebSockets take
- * no custom headers, and a polling request with one needs a CORS preflight that fails).
- */
-function requestScheme(request: IncomingMessage): string {
-  const forwarded = request.headers['x-forwarded-proto'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-  if (first === 'http' || first === 'https') return first;
-  return (request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-}
-
-/**
- * No Origin (not a browser), an allowlisted origin, or the page's own origin; scheme, host and
- * port are all compared, so `http://` does not pass for an `https://` page.
- */
-export function isOriginAllowed(request: IncomingMessage, allowedOrigins: string[]): boolean {
-  if (request.headers.origin === undefined) return true;
-  const origin = originOf(request.headers.origin);
-  if (!origin) return false;
-  if (allowedOrigins.some((allowed) => originOf(allowed) === origin)) return true;
-  const host = request.headers.host;
-  return host !== undefined && originOf(`${requestScheme(request)}://${host}`) === origin;
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { PresenceVisibility } from '@parley/protocol';
 import { sql } from 'drizzle-orm';
-import { DatabaseConnection } from '../../database/database.js';
-import { isContactOf } from '../privacy/privacy.repository.js';
+import { DatabaseConnection } from '../database/database.js';
+import { isContactOf } from '../modules/privacy/privacy.repository.js';
 
 export interface SocketContext {
   /** False once the session was logged out (its refresh-token family revoked). */
@@ -17,7 +17,7 @@ export interface SocketContext {
 }
 
 @Injectable()
-export class ChatRepository {
+export class SocketContextRepository {
   constructor(private readonly database: DatabaseConnection) {}
 
   /** Everything a new socket needs, in one query. */
