@@ -2,11 +2,6 @@
 -- do not edit, run `npm run sync:sql --workspace @parley/api`. Each statement is prepared under
 -- its name, so `\i` this file and `execute <name>(...)` (scripts/explain-queries.sql does).
 
--- ConversationsRepository.findMembership
--- $1 = "00000000-0000-7000-8000-00000000c001", $2 = "00000000-0000-7000-8000-00000000a001"
-prepare conversations_find_membership as
-select "conversation_members"."role", "conversations"."type", "conversation_members"."request_state" from "conversation_members" inner join "conversations" on "conversations"."id" = "conversation_members"."conversation_id" where ("conversation_members"."conversation_id" = $1 and "conversation_members"."user_id" = $2 and "conversation_members"."request_state" is distinct from 'declined');
-
 -- ConversationsRepository.findExistingUserIds
 -- $1 = "{00000000-0000-7000-8000-00000000a001,00000000-0000-7000-8000-00000000a002}"
 prepare conversations_find_existing_user_ids as
