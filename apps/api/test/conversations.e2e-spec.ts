@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Conversation,
   ConversationMember,
@@ -37,7 +38,6 @@ afterAll(() => sut.close());
 
 const isoTime = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 const unknownId = () => randomUUID();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function online(session: Session, app: TestApp = sut): Promise<ConnectedClient> {
   const client = await connect(app.baseUrl, session.accessToken);

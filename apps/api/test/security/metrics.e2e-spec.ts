@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/cluster.js';
+import { freePort } from '../../../../bench/src/free-port.js';
 import { httpClient, startTestApp, type TestApp } from '../support/test-app.js';
 
 let sut: TestApp | undefined;

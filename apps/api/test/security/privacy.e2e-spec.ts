@@ -4,9 +4,11 @@
  * contract section 9: presence, direct message requests and group adds.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Conversation, ConversationPage, PrivacySettings } from '@parley/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApiNode, freePort, PrivateRedis } from '../support/cluster.js';
+import { freePort } from '../../../../bench/src/free-port.js';
+import { ApiNode, PrivateRedis } from '../support/cluster.js';
 import {
   connect,
   createDirect,
@@ -34,7 +36,6 @@ afterAll(() => sut.close());
 
 // Long enough for an event that was going to come to arrive over loopback.
 const QUIET_MS = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function online(session: Session): Promise<ConnectedClient> {
   const client = await connect(sut.baseUrl, session.accessToken);

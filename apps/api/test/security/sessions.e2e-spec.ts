@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AuthService } from '../../src/modules/auth/auth.service.js';
-import { PrivateRedis, waitFor } from '../support/cluster.js';
+import { PrivateRedis } from '../support/cluster.js';
 import {
   connect,
   registerUser,
@@ -228,7 +228,10 @@ describe.runIf(databaseUrl)('Redis outage', () => {
     const probe = new Redis(redis.url);
     try {
       const key = `parley:session:revoked:${claimsOf(session.accessToken).sid}`;
-      await waitFor(async () => (await probe.exists(key)) === 1, 10_000, 'the revocation in redis');
+      await vi.waitFor(
+        async () => expect((await probe.exists(key)) === 1, 'the revocation in redis').toBe(true),
+        { timeout: 10_000 },
+      );
       expect((await httpB.get('/users/me', session.accessToken)).status).toBe(401);
     } finally {
       probe.disconnect();
