@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Conversation, Message } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
 import {
   connect,
-  createDirect,
-  registerUser,
   request,
   sendMessage,
   type ChatSocket,
   type ConnectedClient,
   type Session,
 } from './support/chat-client.js';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
 
 type ClientEvent =
   'message:send' | 'message:delivered' | 'message:read' | 'conversation:join' | 'typing' | 'sync';
@@ -220,8 +218,8 @@ const fieldCases: BadCase[] = [
   ]),
 ];
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
+const sut = useTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
+const { http, online, registerUser, createDirect } = sut;
 let alice: Session;
 let bob: Session;
 let carol: Session;
@@ -233,13 +231,6 @@ let probeAcks: AckCounter;
 /** How many acked events the probe socket has emitted. */
 let probeAsked = 0;
 let bobClient: ConnectedClient;
-const clients: ConnectedClient[] = [];
-
-async function online(token: string): Promise<ConnectedClient> {
-  const client = await connect(sut.baseUrl, token);
-  clients.push(client);
-  return client;
-}
 
 /** Sends from the probe socket and checks the ack and bob's copy of the message. */
 async function expectProbeStillSends(): Promise<Message> {
@@ -255,15 +246,9 @@ async function expectProbeStillSends(): Promise<Message> {
 }
 
 beforeAll(async () => {
-  sut = await startTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
-  http = httpClient(sut.baseUrl);
-  [alice, bob, carol] = await Promise.all([
-    registerUser(http),
-    registerUser(http),
-    registerUser(http),
-  ]);
-  conversation = await createDirect(http, alice, bob);
-  const foreign = await createDirect(http, bob, carol);
+  [alice, bob, carol] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+  conversation = await createDirect(alice, bob);
+  const foreign = await createDirect(bob, carol);
   fixture = { conversationId: conversation.id, foreignConversationId: foreign.id };
   probe = await connect(sut.baseUrl, alice.accessToken);
   probeAcks = new AckCounter(probe.socket);
@@ -272,14 +257,9 @@ beforeAll(async () => {
   await sendMessage(bobClient.socket, foreign.id, 'between bob and carol');
 });
 
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-
-afterAll(async () => {
+afterAll(() => {
   probe?.socket.close();
   bobClient?.socket.close();
-  await sut?.close();
 });
 
 describe('invalid payloads', () => {
@@ -568,12 +548,8 @@ describe('frames over the 64 KiB limit', () => {
 
 describe('typing', () => {
   it('reaches the other members and the typer’s other devices, but not the typing socket', async () => {
-    const [dave, erin, frank] = await Promise.all([
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
-    ]);
-    const shared = await createDirect(http, dave, erin);
+    const [dave, erin, frank] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    const shared = await createDirect(dave, erin);
     const typist = await online(dave.accessToken);
     const daveOtherDevice = await online(dave.accessToken);
     const erinClient = await online(erin.accessToken);
@@ -606,11 +582,11 @@ describe('typing', () => {
 
   it('answers NOT_FOUND to typing in a conversation the user is not a member of, and tells no one', async () => {
     const [dave, erin, mallory] = await Promise.all([
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
+      registerUser(),
+      registerUser(),
+      registerUser(),
     ]);
-    const theirs = await createDirect(http, dave, erin);
+    const theirs = await createDirect(dave, erin);
     const erinClient = await online(erin.accessToken);
     const intruder = await online(mallory.accessToken);
 
@@ -627,8 +603,8 @@ describe('typing', () => {
   });
 
   it('rate-limits typing past a burst of 20, and relays only the allowed events', async () => {
-    const [dave, erin] = await Promise.all([registerUser(http), registerUser(http)]);
-    const shared = await createDirect(http, dave, erin);
+    const [dave, erin] = await Promise.all([registerUser(), registerUser()]);
+    const shared = await createDirect(dave, erin);
     const typist = await online(dave.accessToken);
     const erinClient = await online(erin.accessToken);
 
@@ -658,21 +634,13 @@ describe('typing', () => {
 });
 
 describe('message:send rate limit', () => {
-  let limited: TestApp;
-  let limitedHttp: ReturnType<typeof httpClient>;
-
-  beforeAll(async () => {
-    limited = await startTestApp({ SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
-    limitedHttp = httpClient(limited.baseUrl);
-  });
-  afterAll(() => limited?.close());
+  const limited = useTestApp({ SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
 
   it('answers RATE_LIMITED with retryAfterMs past the burst, and sends again after waiting it', async () => {
-    const [dave, erin] = await Promise.all([registerUser(limitedHttp), registerUser(limitedHttp)]);
-    const shared = await createDirect(limitedHttp, dave, erin);
-    const sender = await connect(limited.baseUrl, dave.accessToken);
-    const receiver = await connect(limited.baseUrl, erin.accessToken);
-    clients.push(sender, receiver);
+    const [dave, erin] = await Promise.all([limited.registerUser(), limited.registerUser()]);
+    const shared = await limited.createDirect(dave, erin);
+    const sender = await limited.online(dave);
+    const receiver = await limited.online(erin);
 
     const acks = await Promise.all(
       [1, 2, 3, 4].map((index) =>

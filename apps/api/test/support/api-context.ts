@@ -57,15 +57,19 @@ export function useSockets(defaultBaseUrl?: () => string) {
  * closed after them, with the sockets each test opens closed after that test. Call it at the top
  * level of the suite or a `describe`; read `app` and `baseUrl` inside tests and hooks, as they
  * exist only once the node is up. `http`, `online` and the fixture helpers may be taken at once.
+ * `options` may be a function, read when the node starts (e.g. a folder an earlier hook made).
  */
-export function useTestApp(environment: Record<string, string> = {}, options: TestAppOptions = {}) {
+export function useTestApp(
+  environment: Record<string, string> = {},
+  options: TestAppOptions | (() => TestAppOptions) = {},
+) {
   let started: TestApp | undefined;
   const running = (): TestApp => {
     if (!started) throw new Error('the test app starts in beforeAll: read it inside a test');
     return started;
   };
   beforeAll(async () => {
-    started = await startTestApp(environment, options);
+    started = await startTestApp(environment, typeof options === 'function' ? options() : options);
   });
   afterAll(() => started?.close());
 
