@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './support/api-context.js';
 import { request, sendMessage } from './support/chat-client.js';
@@ -392,5 +393,53 @@ describe('presence of people who just started sharing a conversation', () => {
     expect(
       await aliceSocket.log.waitFor('presence', (event) => event.userId === bob.user.id),
     ).toMatchObject({ status: 'online' });
+  });
+});
+
+describe('message:send rate limit', () => {
+  const limited = useTestApp({ SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
+
+  it('answers RATE_LIMITED with retryAfterMs past the burst, and sends again after waiting it', async () => {
+    const [dave, erin] = await Promise.all([limited.registerUser(), limited.registerUser()]);
+    const shared = await limited.createDirect(dave, erin);
+    const sender = await limited.online(dave);
+    const receiver = await limited.online(erin);
+
+    const acks = await Promise.all(
+      [1, 2, 3, 4].map((index) =>
+        request(sender.socket, 'message:send', {
+          conversationId: shared.id,
+          content: `quick ${index}`,
+          clientMsgId: randomUUID(),
+        }),
+      ),
+    );
+
+    expect(acks.slice(0, 3).map((ack) => ack.ok && ack.message.seq)).toEqual([1, 2, 3]);
+    expect(acks[3]).toEqual({
+      ok: false,
+      error: {
+        code: 'RATE_LIMITED',
+        message: expect.any(String),
+        retryAfterMs: expect.any(Number),
+      },
+    });
+    const retryAfterMs = (acks[3] as { error: { retryAfterMs: number } }).error.retryAfterMs;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(1_000);
+
+    await sleep(retryAfterMs);
+    const retried = await sendMessage(sender.socket, shared.id, 'after waiting');
+
+    // The refused send left no trace: no message, no broadcast, no gap in seq.
+    expect(retried.seq).toBe(4);
+    await receiver.log.waitFor('message:new', (message) => message.id === retried.id);
+    expect(receiver.log.of('message:new').map((message) => message.content)).toEqual([
+      'quick 1',
+      'quick 2',
+      'quick 3',
+      'after waiting',
+    ]);
+    expect(sender.socket.connected).toBe(true);
   });
 });
