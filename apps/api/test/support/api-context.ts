@@ -94,3 +94,22 @@ export function useTestApp(
       createGroup(http, owner, members, name),
   };
 }
+
+/**
+ * For suites whose every test starts its own node with its own settings: `start` (as
+ * `startTestApp`) registers the node, closed after that test.
+ */
+export function useTestApps() {
+  const started: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((app) => app.close()));
+  });
+  return async function start(
+    environment: Record<string, string> = {},
+    options: TestAppOptions = {},
+  ): Promise<TestApp> {
+    const app = await startTestApp(environment, options);
+    started.push(app);
+    return app;
+  };
+}
