@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { freePort, randomHex, sleep, waitFor } from './util.js';
+import { freePort } from './free-port.js';
+import { randomHex, sleep, waitFor } from './util.js';
 
 const parleyMain = fileURLToPath(new URL('../../apps/api/dist/main.js', import.meta.url));
 const baselineMain = fileURLToPath(new URL('./baseline/server.js', import.meta.url));

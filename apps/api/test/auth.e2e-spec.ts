@@ -1,24 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
 import {
+  expectContractError,
   httpClient,
   startTestApp,
   TEST_JWT_SECRET,
   uniqueUsername,
-  type TestApp,
 } from './support/test-app.js';
 
 const password = 'correct horse battery';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
-
-beforeAll(async () => {
-  sut = await startTestApp();
-  http = httpClient(sut.baseUrl);
-});
-
-afterAll(() => sut.close());
+const sut = useTestApp();
+const { http } = sut;
 
 async function register(username = uniqueUsername(), displayName?: string) {
   const response = await http.post('/auth/register', { username, password, displayName });
@@ -34,15 +28,6 @@ function signToken(claims: Record<string, unknown>, secret = TEST_JWT_SECRET): s
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-}
-
-function expectContractError(response: { status: number; body: unknown }, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({
-    statusCode: status,
-    error: expect.any(String),
-    message: expect.any(String),
-  });
 }
 
 describe('POST /auth/register', () => {

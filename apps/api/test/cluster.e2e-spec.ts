@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/protocol';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { ApiNode, PrivateRedis, waitFor } from './support/cluster.js';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { ApiNode, PrivateRedis } from './support/cluster.js';
 import {
   connect,
   createGroup,
@@ -282,13 +282,12 @@ describe.skipIf(!databaseUrl)('two API nodes joined by Redis', () => {
     expect(stored.seqs).toEqual(range(acked.length));
     for (const message of acked) expect(stored.ids.has(message.id)).toBe(true);
     for (const mirror of [bobMirror, carolMirror]) {
-      await waitFor(
+      await vi.waitFor(
         async () => {
           await mirror.sync();
-          return mirror.bySeq.size === acked.length;
+          expect(mirror.bySeq.size === acked.length, 'a member to catch up').toBe(true);
         },
-        10_000,
-        'a member to catch up',
+        { timeout: 10_000 },
       );
       expect([...mirror.bySeq.keys()].sort((a, b) => a - b)).toEqual(range(acked.length));
     }
@@ -324,13 +323,15 @@ describe.skipIf(!databaseUrl)('two API nodes joined by Redis', () => {
       const stoppedAt = Date.now();
       const exitCode = await node1.stop(signal);
       if (signal === 'SIGTERM') expect(exitCode).toBe(0);
-      await waitFor(
-        async () => sender.acked.length > 0 && sender.acked.at(-1)!.seq > 0,
-        5_000,
-        'acks',
+      await vi.waitFor(
+        () => expect(sender.acked.length > 0 && sender.acked.at(-1)!.seq > 0, 'acks').toBe(true),
+        { timeout: 5_000 },
       );
       const ackedAtStop = sender.acked.length;
-      await waitFor(async () => sender.acked.length > ackedAtStop + 5, 15_000, 'sending to resume');
+      await vi.waitFor(
+        () => expect(sender.acked.length > ackedAtStop + 5, 'sending to resume').toBe(true),
+        { timeout: 15_000 },
+      );
       await sender.stop();
 
       const stored = await historySeqs(node2, bob, group.id);

@@ -1,113 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  Conversation,
-  ConversationMember,
-  ConversationPage,
-  MemberRole,
-  Message,
-  MessagePage,
-} from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connect,
-  createDirect,
-  createGroup,
-  registerUser,
-  request,
-  sendMessage,
-  type ConnectedClient,
-  type Session,
-} from './support/chat-client.js';
-import { httpClient, startTestApp, type HttpResult, type TestApp } from './support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Conversation } from '@parley/protocol';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
+import { sendMessage } from './support/chat-client.js';
+import { conversationRoutes, expectMembers, member } from './support/conversation-api.js';
+import { expectContractError } from './support/test-app.js';
 
-type Http = ReturnType<typeof httpClient>;
-
-let sut: TestApp;
-let http: Http;
-const clients: ConnectedClient[] = [];
-
-beforeAll(async () => {
-  sut = await startTestApp();
-  http = httpClient(sut.baseUrl);
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-afterAll(() => sut.close());
+const { http, online, users, createDirect, createGroup } = useTestApp();
+const { getConversation, rename, addMember, removeMember, listConversations } =
+  conversationRoutes(http);
 
 const isoTime = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 const unknownId = () => randomUUID();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function online(session: Session, app: TestApp = sut): Promise<ConnectedClient> {
-  const client = await connect(app.baseUrl, session.accessToken);
-  clients.push(client);
-  return client;
-}
-
-type Sessions<N extends number, T extends Session[] = []> = T['length'] extends N
-  ? T
-  : Sessions<N, [...T, Session]>;
-
-/** Registers `count` fresh users at once. */
-function users<N extends number>(count: N, client: Http = http): Promise<Sessions<N>> {
-  return Promise.all(Array.from({ length: count }, () => registerUser(client))) as Promise<
-    Sessions<N>
-  >;
-}
-
-function member(session: Session, role: MemberRole, watermark = 0): ConversationMember {
-  return {
-    userId: session.user.id,
-    username: session.user.username,
-    displayName: session.user.displayName,
-    role,
-    lastReadSeq: watermark,
-    lastDeliveredSeq: watermark,
-  };
-}
-
-const byUserId = (members: ConversationMember[]) =>
-  [...members].sort((left, right) => left.userId.localeCompare(right.userId));
-
-function expectMembers(
-  conversation: { members: ConversationMember[] },
-  expected: ConversationMember[],
-) {
-  expect(byUserId(conversation.members)).toEqual(byUserId(expected));
-}
-
-function expectContractError(response: HttpResult, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({
-    statusCode: status,
-    error: expect.any(String),
-    message: expect.any(String),
-  });
-}
-
-const getConversation = (id: string, session: Session) =>
-  http.get<Conversation>(`/conversations/${id}`, session.accessToken);
-
-const rename = (id: string, name: unknown, session: Session) =>
-  http.request<Conversation>('PATCH', `/conversations/${id}`, {
-    body: { name },
-    token: session.accessToken,
-  });
-
-const addMember = (id: string, body: unknown, session: Session) =>
-  http.post<Conversation>(`/conversations/${id}/members`, body, session.accessToken);
-
-const removeMember = (id: string, userId: string, session: Session) =>
-  http.request('DELETE', `/conversations/${id}/members/${userId}`, {
-    token: session.accessToken,
-  });
-
-const markRead = (id: string, seq: unknown, session: Session) =>
-  http.post(`/conversations/${id}/read`, { seq }, session.accessToken);
-
-const listConversations = (session: Session, query = '') =>
-  http.get<ConversationPage>(`/conversations${query}`, session.accessToken);
 
 describe('POST /conversations (direct)', () => {
   it('answers 201 with the new conversation in the contract shape', async () => {
@@ -138,7 +43,7 @@ describe('POST /conversations (direct)', () => {
 
   it('answers 200 with the same conversation when either side asks again', async () => {
     const [alice, bob] = await users(2);
-    const first = await createDirect(http, alice, bob);
+    const first = await createDirect(alice, bob);
 
     const again = await http.post<Conversation>(
       '/conversations',
@@ -293,7 +198,7 @@ describe('POST /conversations (group)', () => {
 describe('GET /conversations/:id', () => {
   it('answers 200 for each member, with that member’s read state', async () => {
     const [alice, bob] = await users(2);
-    const conversation = await createDirect(http, alice, bob);
+    const conversation = await createDirect(alice, bob);
     const aliceDevice = await online(alice);
     const sent = await sendMessage(aliceDevice.socket, conversation.id, 'hello');
 
@@ -320,7 +225,7 @@ describe('GET /conversations/:id', () => {
 
   it('answers a non-member exactly as it answers an unknown id', async () => {
     const [alice, bob, eve] = await users(3);
-    const conversation = await createDirect(http, alice, bob);
+    const conversation = await createDirect(alice, bob);
 
     const asOutsider = await getConversation(conversation.id, eve);
     const unknown = await getConversation(unknownId(), eve);
@@ -335,7 +240,7 @@ describe('GET /conversations/:id', () => {
 describe('PATCH /conversations/:id', () => {
   it('lets the owner and an admin rename a group', async () => {
     const [owner, admin] = await users(2);
-    const group = await createGroup(http, owner, [], 'Before');
+    const group = await createGroup(owner, [], 'Before');
     expect(
       (await addMember(group.id, { userId: admin.user.id, role: 'admin' }, owner)).status,
     ).toBe(201);
@@ -352,8 +257,8 @@ describe('PATCH /conversations/:id', () => {
 
   it('answers 403 for a plain member and for a direct conversation', async () => {
     const [owner, bob] = await users(2);
-    const group = await createGroup(http, owner, [bob]);
-    const direct = await createDirect(http, owner, bob);
+    const group = await createGroup(owner, [bob]);
+    const direct = await createDirect(owner, bob);
 
     expectContractError(await rename(group.id, 'Mine now', bob), 403);
     expectContractError(await rename(direct.id, 'Us', owner), 403);
@@ -362,7 +267,7 @@ describe('PATCH /conversations/:id', () => {
 
   it('answers 404 for a non-member and 400 for a bad name', async () => {
     const [owner, eve] = await users(2);
-    const group = await createGroup(http, owner, []);
+    const group = await createGroup(owner, []);
 
     const outsider = await rename(group.id, 'Hijacked', eve);
     expectContractError(outsider, 404);
@@ -376,7 +281,7 @@ describe('PATCH /conversations/:id', () => {
 describe('POST /conversations/:id/members', () => {
   it('lets the owner add a member and an admin add an admin', async () => {
     const [owner, admin, bob, carol] = await users(4);
-    const group = await createGroup(http, owner, []);
+    const group = await createGroup(owner, []);
 
     const addedAdmin = await addMember(group.id, { userId: admin.user.id, role: 'admin' }, owner);
     expect(addedAdmin.status).toBe(201);
@@ -399,8 +304,8 @@ describe('POST /conversations/:id/members', () => {
 
   it('answers 403 for a plain member and for a direct conversation', async () => {
     const [owner, bob, carol] = await users(3);
-    const group = await createGroup(http, owner, [bob]);
-    const direct = await createDirect(http, owner, bob);
+    const group = await createGroup(owner, [bob]);
+    const direct = await createDirect(owner, bob);
 
     expectContractError(await addMember(group.id, { userId: carol.user.id }, bob), 403);
     expectContractError(await addMember(direct.id, { userId: carol.user.id }, owner), 403);
@@ -409,7 +314,7 @@ describe('POST /conversations/:id/members', () => {
 
   it('answers 409 for someone who already is a member', async () => {
     const [owner, bob] = await users(2);
-    const group = await createGroup(http, owner, []);
+    const group = await createGroup(owner, []);
 
     expect((await addMember(group.id, { userId: bob.user.id }, owner)).status).toBe(201);
     expectContractError(await addMember(group.id, { userId: bob.user.id }, owner), 409);
@@ -422,7 +327,7 @@ describe('POST /conversations/:id/members', () => {
 
   it('adds someone once when two managers add them at the same time', async () => {
     const [owner, admin, bob] = await users(3);
-    const group = await createGroup(http, owner, []);
+    const group = await createGroup(owner, []);
     await addMember(group.id, { userId: admin.user.id, role: 'admin' }, owner);
 
     const results = await Promise.all([
@@ -436,7 +341,7 @@ describe('POST /conversations/:id/members', () => {
 
   it('answers 404 for a non-member caller or an unknown user, 400 for a bad body', async () => {
     const [owner, bob, eve] = await users(3);
-    const group = await createGroup(http, owner, []);
+    const group = await createGroup(owner, []);
 
     const outsider = await addMember(group.id, { userId: bob.user.id }, eve);
     expectContractError(outsider, 404);
@@ -458,7 +363,7 @@ describe('POST /conversations/:id/members', () => {
 describe('DELETE /conversations/:id/members/:userId', () => {
   it('lets the owner remove a member, after which the member sees 404', async () => {
     const [owner, bob] = await users(2);
-    const group = await createGroup(http, owner, [bob]);
+    const group = await createGroup(owner, [bob]);
 
     const response = await removeMember(group.id, bob.user.id, owner);
 
@@ -474,7 +379,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('lets a member leave', async () => {
     const [owner, bob] = await users(2);
-    const group = await createGroup(http, owner, [bob]);
+    const group = await createGroup(owner, [bob]);
 
     expect((await removeMember(group.id, bob.user.id, bob)).status).toBe(204);
     expectContractError(await getConversation(group.id, bob), 404);
@@ -483,7 +388,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('answers 403 when a member removes someone else or an admin removes an owner or admin', async () => {
     const [owner, admin, otherAdmin, bob, carol] = await users(5);
-    const group = await createGroup(http, owner, [bob, carol]);
+    const group = await createGroup(owner, [bob, carol]);
     await addMember(group.id, { userId: admin.user.id, role: 'admin' }, owner);
     await addMember(group.id, { userId: otherAdmin.user.id, role: 'admin' }, owner);
 
@@ -504,7 +409,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('lets an admin leave', async () => {
     const [owner, admin] = await users(2);
-    const group = await createGroup(http, owner, []);
+    const group = await createGroup(owner, []);
     await addMember(group.id, { userId: admin.user.id, role: 'admin' }, owner);
 
     expect((await removeMember(group.id, admin.user.id, admin)).status).toBe(204);
@@ -513,7 +418,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('answers 403 for either member of a direct conversation', async () => {
     const [alice, bob] = await users(2);
-    const direct = await createDirect(http, alice, bob);
+    const direct = await createDirect(alice, bob);
 
     expectContractError(await removeMember(direct.id, alice.user.id, alice), 403);
     expectContractError(await removeMember(direct.id, bob.user.id, alice), 403);
@@ -522,7 +427,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('answers 404 for a non-member caller and for a target who is not a member', async () => {
     const [owner, bob, eve] = await users(3);
-    const group = await createGroup(http, owner, [bob]);
+    const group = await createGroup(owner, [bob]);
 
     const outsider = await removeMember(group.id, bob.user.id, eve);
     expectContractError(outsider, 404);
@@ -535,7 +440,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('hands ownership to the longest-standing admin when the owner leaves', async () => {
     const [owner, bob, firstAdmin, secondAdmin] = await users(4);
-    const group = await createGroup(http, owner, [bob]);
+    const group = await createGroup(owner, [bob]);
     await addMember(group.id, { userId: firstAdmin.user.id, role: 'admin' }, owner);
     await sleep(5);
     await addMember(group.id, { userId: secondAdmin.user.id, role: 'admin' }, owner);
@@ -554,7 +459,7 @@ describe('DELETE /conversations/:id/members/:userId', () => {
 
   it('hands ownership to the longest-standing member when there is no admin', async () => {
     const [owner, bob, carol] = await users(3);
-    const group = await createGroup(http, owner, [bob]);
+    const group = await createGroup(owner, [bob]);
     await sleep(5);
     await addMember(group.id, { userId: carol.user.id }, owner);
 
@@ -573,13 +478,13 @@ describe('GET /conversations', () => {
     const [me, bob, carol] = await users(3);
     const created: Conversation[] = [];
     for (let index = 0; index < 5; index++) {
-      created.push(await createGroup(http, me, [bob], `Group ${index}`));
+      created.push(await createGroup(me, [bob], `Group ${index}`));
       // Two creations in the same millisecond would tie on updatedAt; keep the order known.
       await sleep(3);
     }
-    created.push(await createDirect(http, me, bob));
+    created.push(await createDirect(me, bob));
     await sleep(3);
-    created.push(await createDirect(http, me, carol));
+    created.push(await createDirect(me, carol));
     await sleep(3);
     return { me: me, bob: bob, carol: carol, created };
   }
@@ -655,7 +560,7 @@ describe('GET /conversations', () => {
     const [me, bob] = await users(2);
     // Created concurrently, several are likely to share one updatedAt millisecond.
     const created = await Promise.all(
-      Array.from({ length: 9 }, (_, index) => createGroup(http, me, [bob], `Tie ${index}`)),
+      Array.from({ length: 9 }, (_, index) => createGroup(me, [bob], `Tie ${index}`)),
     );
 
     const walked: Conversation[] = [];
@@ -708,390 +613,5 @@ describe('GET /conversations', () => {
     }
     expect((await listConversations(me, '?limit=100')).status).toBe(200);
     expect((await listConversations(me, '?limit=1')).status).toBe(200);
-  });
-});
-
-describe('GET /conversations/:id/messages', () => {
-  let bulk: TestApp;
-  let bulkHttp: Http;
-
-  beforeAll(async () => {
-    // 120 sends in a burst: past the default per-user send rate limit.
-    bulk = await startTestApp({ SEND_RATE_BURST: '1000', SEND_RATE_PER_SEC: '1000' });
-    bulkHttp = httpClient(bulk.baseUrl);
-  });
-  afterAll(() => bulk.close());
-
-  const history = (id: string, query: string, session: Session) =>
-    bulkHttp.get<MessagePage>(`/conversations/${id}/messages${query}`, session.accessToken);
-
-  const seqs = (messages: Message[]) => messages.map((message) => message.seq);
-  const range = (from: number, to: number) =>
-    Array.from({ length: to - from + 1 }, (_, index) => from + index);
-
-  it('pages 120 messages back and forth, ascending, without overlap or gap', async () => {
-    const [alice, bob] = await users(2, bulkHttp);
-    const conversation = await createDirect(bulkHttp, alice, bob);
-    const aliceDevice = await online(alice, bulk);
-    const sent = await Promise.all(
-      range(1, 120).map((index) => sendMessage(aliceDevice.socket, conversation.id, `m${index}`)),
-    );
-    expect(seqs(sent)).toEqual(range(1, 120));
-
-    const latest = await history(conversation.id, '?limit=50', bob);
-    expect(latest.status).toBe(200);
-    expect(seqs(latest.body.messages)).toEqual(range(71, 120));
-    expect(latest.body.hasMore).toBe(true);
-
-    const middle = await history(
-      conversation.id,
-      `?limit=50&before=${latest.body.messages[0]!.seq}`,
-      bob,
-    );
-    expect(seqs(middle.body.messages)).toEqual(range(21, 70));
-    expect(middle.body.hasMore).toBe(true);
-
-    const oldest = await history(
-      conversation.id,
-      `?limit=50&before=${middle.body.messages[0]!.seq}`,
-      bob,
-    );
-    expect(seqs(oldest.body.messages)).toEqual(range(1, 20));
-    expect(oldest.body.hasMore).toBe(false);
-
-    expect([...oldest.body.messages, ...middle.body.messages, ...latest.body.messages]).toEqual(
-      sent,
-    );
-
-    const forward: MessagePage[] = [];
-    for (const after of [0, 50, 100]) {
-      const page = await history(conversation.id, `?limit=50&after=${after}`, bob);
-      expect(page.status).toBe(200);
-      forward.push(page.body);
-    }
-    expect(forward.map((page) => seqs(page.messages))).toEqual([
-      range(1, 50),
-      range(51, 100),
-      range(101, 120),
-    ]);
-    expect(forward.map((page) => page.hasMore)).toEqual([true, true, false]);
-    expect(forward.flatMap((page) => page.messages)).toEqual(sent);
-
-    expect((await history(conversation.id, '?after=120', bob)).body).toEqual({
-      messages: [],
-      hasMore: false,
-    });
-    const byDefault = await history(conversation.id, '', bob);
-    expect(seqs(byDefault.body.messages)).toEqual(range(71, 120));
-    expect(byDefault.body.hasMore).toBe(true);
-  });
-
-  it('answers an empty page for a conversation without messages', async () => {
-    const [alice, bob] = await users(2, bulkHttp);
-    const conversation = await createDirect(bulkHttp, alice, bob);
-    expect((await history(conversation.id, '', alice)).body).toEqual({
-      messages: [],
-      hasMore: false,
-    });
-  });
-
-  it('answers 400 for a bad query and 404 for a non-member', async () => {
-    const [alice, bob, eve] = await users(3, bulkHttp);
-    const conversation = await createDirect(bulkHttp, alice, bob);
-
-    for (const query of [
-      '?limit=0',
-      '?limit=101',
-      '?limit=abc',
-      '?before=5&after=2',
-      '?before=-1',
-      '?after=abc',
-    ]) {
-      expectContractError(await history(conversation.id, query, alice), 400);
-    }
-    const outsider = await history(conversation.id, '', eve);
-    expectContractError(outsider, 404);
-    expect(outsider.body).toEqual((await history(unknownId(), '', eve)).body);
-  });
-
-  it('answers 400 for an empty before or after, not an empty page', async () => {
-    const [alice, bob] = await users(2, bulkHttp);
-    const conversation = await createDirect(bulkHttp, alice, bob);
-    await sendMessage((await online(alice, bulk)).socket, conversation.id, 'there is history');
-
-    // An empty seq is no seq: answering `{messages: [], hasMore: false}` tells the client
-    // that there is no history at all.
-    expectContractError(await history(conversation.id, '?before=', alice), 400);
-    expectContractError(await history(conversation.id, '?after=', alice), 400);
-  });
-});
-
-describe('POST /conversations/:id/read', () => {
-  it('moves the read watermark forward only, clamps it, and emits receipt and unread events', async () => {
-    const [alice, bob] = await users(2);
-    const conversation = await createDirect(http, alice, bob);
-    const aliceDevice = await online(alice);
-    const bobDevice = await online(bob);
-    for (let index = 1; index <= 6; index++) {
-      await sendMessage(aliceDevice.socket, conversation.id, `m${index}`);
-    }
-
-    const readFive = await markRead(conversation.id, 5, bob);
-    expect(readFive.status).toBe(200);
-    expect(readFive.body).toEqual({ lastReadSeq: 5, unreadCount: 1 });
-
-    const readThree = await markRead(conversation.id, 3, bob);
-    expect(readThree.status).toBe(200);
-    expect(readThree.body).toEqual({ lastReadSeq: 5, unreadCount: 1 });
-    expect((await getConversation(conversation.id, bob)).body).toMatchObject({
-      lastReadSeq: 5,
-      unreadCount: 1,
-    });
-
-    const readPastEnd = await markRead(conversation.id, 999, bob);
-    expect(readPastEnd.body).toEqual({ lastReadSeq: 6, unreadCount: 0 });
-    expect((await getConversation(conversation.id, bob)).body).toMatchObject({
-      lastSeq: 6,
-      lastReadSeq: 6,
-      unreadCount: 0,
-    });
-
-    const receipt = (readSeq: number) => ({
-      conversationId: conversation.id,
-      userId: bob.user.id,
-      deliveredSeq: readSeq,
-      readSeq,
-    });
-    await aliceDevice.log.waitFor('receipt:update', (event) => event.readSeq === 6);
-    // Events arrive in order: the read of 3 (which moved nothing) sent nothing in between.
-    expect(aliceDevice.log.of('receipt:update')).toEqual([receipt(5), receipt(6)]);
-    await bobDevice.log.waitFor('unread:update', (event) => event.lastReadSeq === 6);
-    expect(bobDevice.log.of('unread:update')).toEqual([
-      { conversationId: conversation.id, unreadCount: 1, lastReadSeq: 5 },
-      { conversationId: conversation.id, unreadCount: 0, lastReadSeq: 6 },
-    ]);
-  });
-
-  it('answers 400 for a bad seq and 404 for a non-member', async () => {
-    const [alice, bob, eve] = await users(3);
-    const conversation = await createDirect(http, alice, bob);
-
-    for (const seq of [undefined, -1, 1.5, '3', null]) {
-      expectContractError(await markRead(conversation.id, seq, alice), 400);
-    }
-    const outsider = await markRead(conversation.id, 1, eve);
-    expectContractError(outsider, 404);
-    expect(outsider.body).toEqual((await markRead(unknownId(), 1, eve)).body);
-  });
-});
-
-describe('unread counts and receipts in a group', () => {
-  it('gives each of three members their own unread count, read watermark and receipts', async () => {
-    const [alice, bob, carol] = await users(3);
-    const group = await createGroup(http, alice, [bob, carol], 'Trio');
-    const aliceDevice = await online(alice);
-    const bobDevice = await online(bob);
-    const carolDevice = await online(carol);
-    let last: Message | undefined;
-    for (let index = 1; index <= 4; index++) {
-      last = await sendMessage(aliceDevice.socket, group.id, `m${index}`);
-    }
-
-    expect((await markRead(group.id, 2, bob)).body).toEqual({ lastReadSeq: 2, unreadCount: 2 });
-    expect((await markRead(group.id, 4, carol)).body).toEqual({ lastReadSeq: 4, unreadCount: 0 });
-
-    const expected = [
-      { session: alice, lastReadSeq: 4, unreadCount: 0 },
-      { session: bob, lastReadSeq: 2, unreadCount: 2 },
-      { session: carol, lastReadSeq: 4, unreadCount: 0 },
-    ];
-    for (const { session, lastReadSeq, unreadCount } of expected) {
-      const viewed = (await getConversation(group.id, session)).body;
-      expect(viewed).toMatchObject({ lastSeq: 4, lastMessage: last, lastReadSeq, unreadCount });
-      const listed = (await listConversations(session)).body.conversations;
-      expect(listed.find((conversation) => conversation.id === group.id)).toEqual(viewed);
-    }
-
-    const bobReceipt = {
-      conversationId: group.id,
-      userId: bob.user.id,
-      deliveredSeq: 2,
-      readSeq: 2,
-    };
-    const carolReceipt = {
-      conversationId: group.id,
-      userId: carol.user.id,
-      deliveredSeq: 4,
-      readSeq: 4,
-    };
-    for (const device of [aliceDevice, bobDevice, carolDevice]) {
-      await device.log.waitFor('receipt:update', (event) => event.userId === carol.user.id);
-      expect(device.log.of('receipt:update')).toEqual([bobReceipt, carolReceipt]);
-    }
-    expect(await bobDevice.log.waitFor('unread:update')).toEqual({
-      conversationId: group.id,
-      unreadCount: 2,
-      lastReadSeq: 2,
-    });
-    expect(await carolDevice.log.waitFor('unread:update')).toEqual({
-      conversationId: group.id,
-      unreadCount: 0,
-      lastReadSeq: 4,
-    });
-
-    // A rename reaches every member as one shared update, without the per-viewer read state
-    // (contract v2 fan-out rules): each member keeps their own.
-    expect((await rename(group.id, 'Trio renamed', alice)).status).toBe(200);
-    for (const device of [aliceDevice, bobDevice, carolDevice]) {
-      const update = await device.log.waitFor(
-        'conversation:updated',
-        (conversation) => conversation.name === 'Trio renamed',
-      );
-      expect(update).toMatchObject({ id: group.id, lastSeq: 4, lastMessage: last });
-      expect(update).not.toHaveProperty('unreadCount');
-      expect(update).not.toHaveProperty('lastReadSeq');
-    }
-  });
-});
-
-describe('real-time membership', () => {
-  it('tells each member’s socket about a new direct or group conversation and routes its messages', async () => {
-    const [alice, bob, carol] = await users(3);
-    const aliceDevice = await online(alice);
-    const bobDevice = await online(bob);
-    const carolDevice = await online(carol);
-
-    const direct = await createDirect(http, alice, bob);
-    for (const device of [aliceDevice, bobDevice]) {
-      expect(
-        await device.log.waitFor(
-          'conversation:updated',
-          (conversation) => conversation.id === direct.id,
-        ),
-      ).toEqual(direct);
-    }
-
-    const group = await createGroup(http, alice, [bob, carol], 'Fresh');
-    for (const device of [aliceDevice, bobDevice, carolDevice]) {
-      expect(
-        await device.log.waitFor(
-          'conversation:updated',
-          (conversation) => conversation.id === group.id,
-        ),
-      ).toEqual(group);
-    }
-
-    const message = await sendMessage(aliceDevice.socket, group.id, 'welcome');
-    for (const device of [bobDevice, carolDevice]) {
-      expect(await device.log.waitFor('message:new', (event) => event.id === message.id)).toEqual(
-        message,
-      );
-    }
-    expect(
-      carolDevice.log.of('conversation:updated').map((conversation) => conversation.id),
-    ).toEqual([group.id]);
-  });
-
-  it('delivers to a member added while connected, without reconnecting', async () => {
-    const [owner, bob, carol] = await users(3);
-    const group = await createGroup(http, owner, [bob]);
-    const ownerDevice = await online(owner);
-    const bobDevice = await online(bob);
-    const carolDevice = await online(carol);
-
-    const added = await addMember(group.id, { userId: carol.user.id }, owner);
-    expect(added.status).toBe(201);
-
-    const carolView = await carolDevice.log.waitFor(
-      'conversation:updated',
-      (conversation) => conversation.id === group.id,
-    );
-    expect(carolView).toMatchObject({ id: group.id, type: 'group', name: 'Group' });
-    expectMembers(carolView, [
-      member(owner, 'owner'),
-      member(bob, 'member'),
-      member(carol, 'member'),
-    ]);
-    // Sent to Carol's own room: the whole conversation as she sees it, nothing unread yet.
-    expect(carolView).toHaveProperty('unreadCount', 0);
-    expect(carolView).toHaveProperty('lastReadSeq', carolView.lastSeq);
-    const bobView = await bobDevice.log.waitFor(
-      'conversation:updated',
-      (conversation) => conversation.id === group.id && conversation.members.length === 3,
-    );
-    expectMembers(bobView, carolView.members);
-
-    const message = await sendMessage(ownerDevice.socket, group.id, 'hi carol');
-    expect(
-      await carolDevice.log.waitFor('message:new', (event) => event.id === message.id),
-    ).toEqual(message);
-  });
-
-  it('tells a removed member and stops delivering to them', async () => {
-    const [owner, bob, carol] = await users(3);
-    const group = await createGroup(http, owner, [bob, carol]);
-    const control = await createDirect(http, owner, carol);
-    const ownerDevice = await online(owner);
-    const bobDevice = await online(bob);
-    const carolDevice = await online(carol);
-    const before = await sendMessage(ownerDevice.socket, group.id, 'before');
-    await carolDevice.log.waitFor('message:new', (event) => event.id === before.id);
-
-    expect((await removeMember(group.id, carol.user.id, owner)).status).toBe(204);
-
-    expect(await carolDevice.log.waitFor('conversation:removed')).toEqual({
-      conversationId: group.id,
-    });
-    const remaining = await bobDevice.log.waitFor(
-      'conversation:updated',
-      (conversation) => conversation.id === group.id && conversation.members.length === 2,
-    );
-    expectMembers(remaining, [member(owner, 'owner', before.seq), member(bob, 'member')]);
-
-    const after = await sendMessage(ownerDevice.socket, group.id, 'after');
-    await bobDevice.log.waitFor('message:new', (event) => event.id === after.id);
-    // Carol's own later message arrives in order after anything she could have got before it.
-    const later = await sendMessage(ownerDevice.socket, control.id, 'control');
-    await carolDevice.log.waitFor('message:new', (event) => event.id === later.id);
-    expect(carolDevice.log.of('message:new').map((message) => message.id)).toEqual([
-      before.id,
-      later.id,
-    ]);
-    expect(carolDevice.log.of('conversation:updated').some((c) => c.id === group.id)).toBe(false);
-    expectContractError(await getConversation(group.id, carol), 404);
-    const refusedSend = await request(carolDevice.socket, 'message:send', {
-      conversationId: group.id,
-      content: 'still here?',
-      clientMsgId: randomUUID(),
-    });
-    expect(refusedSend).toEqual({
-      ok: false,
-      error: { code: 'NOT_FOUND', message: expect.any(String) },
-    });
-    expect(
-      await request(carolDevice.socket, 'conversation:join', { conversationId: group.id }),
-    ).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: expect.any(String) } });
-
-    // Added back, the same socket is in the room again.
-    expect((await addMember(group.id, { userId: carol.user.id }, owner)).status).toBe(201);
-    const again = await sendMessage(ownerDevice.socket, group.id, 'welcome back');
-    expect(await carolDevice.log.waitFor('message:new', (event) => event.id === again.id)).toEqual(
-      again,
-    );
-  });
-
-  it('tells a member who leaves, on every device', async () => {
-    const [owner, bob] = await users(2);
-    const group = await createGroup(http, owner, [bob]);
-    const bobPhone = await online(bob);
-    const bobLaptop = await online(bob);
-
-    expect((await removeMember(group.id, bob.user.id, bob)).status).toBe(204);
-
-    for (const device of [bobPhone, bobLaptop]) {
-      expect(await device.log.waitFor('conversation:removed')).toEqual({
-        conversationId: group.id,
-      });
-    }
   });
 });

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '@parley/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  connect,
-  createDirect,
-  registerUser,
-  sendMessage,
-  type ChatSocket,
-  type ConnectedClient,
-} from './support/chat-client.js';
+import { useSockets } from './support/api-context.js';
+import { createDirect, registerUser, sendMessage, type ChatSocket } from './support/chat-client.js';
 import { TcpProxy, type OutageKind } from './support/tcp-proxy.js';
 import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -35,7 +29,7 @@ describe.skipIf(!databaseUrl)('PostgreSQL outage', () => {
   let proxy: TcpProxy;
   let sut: TestApp;
   let http: ReturnType<typeof httpClient>;
-  const clients: ConnectedClient[] = [];
+  const { online } = useSockets(() => sut.baseUrl);
 
   beforeAll(async () => {
     const target = new URL(databaseUrl);
@@ -49,20 +43,11 @@ describe.skipIf(!databaseUrl)('PostgreSQL outage', () => {
     sut = await startTestApp({ DATABASE_URL: viaProxy.toString() });
     http = httpClient(sut.baseUrl);
   });
-  afterEach(async () => {
-    for (const client of clients.splice(0)) client.socket.close();
-    await proxy?.resume();
-  });
+  afterEach(() => proxy?.resume());
   afterAll(async () => {
     await sut?.close();
     await proxy?.close();
   });
-
-  async function online(token: string): Promise<ConnectedClient> {
-    const client = await connect(sut.baseUrl, token);
-    clients.push(client);
-    return client;
-  }
 
   /**
    * Retries one send until it succeeds, always with the same clientMsgId, as a client does:

@@ -1,22 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DatabaseConnection } from '../src/database/database.js';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
+import { useTestApps } from './support/api-context.js';
+import { httpClient } from './support/test-app.js';
 
 // CI points this at its Redis; without one the "redis up" case is reported as skipped.
 const redisUrl = process.env.TEST_REDIS_URL;
 // Nothing listens here, so a node configured with it sees Redis as down.
 const unreachableRedisUrl = 'redis://127.0.0.1:1';
 
-let sut: TestApp | undefined;
-
-afterEach(async () => {
-  await sut?.close();
-  sut = undefined;
-});
+const startApp = useTestApps();
 
 describe('GET /health', () => {
   it('is ok with Redis disabled when REDIS_URL is unset', async () => {
-    sut = await startTestApp();
+    const sut = await startApp();
     const response = await httpClient(sut.baseUrl).get('/health');
 
     expect(response.status).toBe(200);
@@ -24,7 +20,7 @@ describe('GET /health', () => {
   });
 
   it.skipIf(!redisUrl)('is ok with Redis up when REDIS_URL is reachable', async () => {
-    sut = await startTestApp({ REDIS_URL: redisUrl! });
+    const sut = await startApp({ REDIS_URL: redisUrl! });
     const client = httpClient(sut.baseUrl);
     await expect
       .poll(async () => (await client.get('/health')).body)
@@ -36,7 +32,7 @@ describe('GET /health', () => {
   });
 
   it('is degraded, still 200, while a configured Redis is unreachable', async () => {
-    sut = await startTestApp({ REDIS_URL: unreachableRedisUrl });
+    const sut = await startApp({ REDIS_URL: unreachableRedisUrl });
     const response = await httpClient(sut.baseUrl).get('/health');
 
     expect(response.status).toBe(200);
@@ -44,7 +40,7 @@ describe('GET /health', () => {
   });
 
   it('is 503 down while the database is unreachable', async () => {
-    sut = await startTestApp();
+    const sut = await startApp();
     await sut.app.get(DatabaseConnection).close();
     const response = await httpClient(sut.baseUrl).get('/health');
 
@@ -55,7 +51,7 @@ describe('GET /health', () => {
 
 describe('GET /metrics', () => {
   it('serves Prometheus text with process and event-loop metrics', async () => {
-    sut = await startTestApp();
+    const sut = await startApp();
     const response = await httpClient(sut.baseUrl).get('/metrics');
 
     expect(response.status).toBe(200);

@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connect,
-  createGroup,
-  registerUser,
-  request,
-  type ConnectedClient,
-  type Session,
-} from './support/chat-client.js';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
+import { connect, request, type ConnectedClient, type Session } from './support/chat-client.js';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
-
-beforeAll(async () => {
-  sut = await startTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
-  http = httpClient(sut.baseUrl);
-});
-afterAll(() => sut.close());
+const sut = useTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
+const { http, registerUser, createGroup } = sut;
 
 type Action =
   | { kind: 'send'; user: number }
@@ -66,8 +53,8 @@ describe('messaging invariants under random interleavings', () => {
         fc.array(actionArbitrary, { minLength: 5, maxLength: 25 }),
         async (actions) => {
           const users: Session[] = [];
-          for (let index = 0; index < 4; index++) users.push(await registerUser(http));
-          const group = await createGroup(http, users[0]!, users.slice(1));
+          for (let index = 0; index < 4; index++) users.push(await registerUser());
+          const group = await createGroup(users[0]!, users.slice(1));
           const sockets: ConnectedClient[] = [];
           for (const user of users) sockets.push(await connect(sut.baseUrl, user.accessToken));
           const members = new Set([0, 1, 2, 3]);

@@ -1,40 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connect,
-  createDirect,
-  createGroup,
-  registerUser,
-  request,
-  sendMessage,
-  type ConnectedClient,
-} from './support/chat-client.js';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
+import { request, sendMessage } from './support/chat-client.js';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
-const clients: ConnectedClient[] = [];
-
-beforeAll(async () => {
-  sut = await startTestApp();
-  http = httpClient(sut.baseUrl);
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-afterAll(() => sut.close());
-
-async function online(token: string): Promise<ConnectedClient> {
-  const client = await connect(sut.baseUrl, token);
-  clients.push(client);
-  return client;
-}
+const { http, online, registerUser, createDirect, createGroup } = useTestApp();
 
 describe('message:send', () => {
   it('acks the committed message and delivers it to every member, on every device', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const aliceDevice = await online(alice.accessToken);
     const bobPhone = await online(bob.accessToken);
     const bobLaptop = await online(bob.accessToken);
@@ -67,9 +43,9 @@ describe('message:send', () => {
 
 describe('message:send ordering and idempotency', () => {
   it('gives 50 unawaited sends of one socket seqs in send order, without a gap', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const sender = await online(alice.accessToken);
     const receiver = await online(bob.accessToken);
 
@@ -96,9 +72,9 @@ describe('message:send ordering and idempotency', () => {
   });
 
   it('stores one message and broadcasts once for the same clientMsgId sent concurrently', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     // Two devices of one sender race in the database; one device retrying goes through its queue.
     const phone = await online(alice.accessToken);
     const laptop = await online(alice.accessToken);
@@ -126,9 +102,9 @@ describe('message:send ordering and idempotency', () => {
   });
 
   it('moves the sender’s own read and delivered watermarks to the new message', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const bobSocket = await online(bob.accessToken);
     const aliceSocket = await online(alice.accessToken);
     await sendMessage(bobSocket.socket, conversation.id, 'one');
@@ -148,10 +124,10 @@ describe('message:send ordering and idempotency', () => {
   });
 
   it('answers NOT_FOUND to a non-member, exactly as for an unknown conversation', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const mallory = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const mallory = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const intruder = await online(mallory.accessToken);
 
     const toTheirs = await request(intruder.socket, 'message:send', {
@@ -177,9 +153,9 @@ describe('message:send ordering and idempotency', () => {
 
 describe('receipts and unread counts', () => {
   it('moves watermarks forward only and tells the room and the reader’s other devices', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const aliceSocket = await online(alice.accessToken);
     const bobPhone = await online(bob.accessToken);
     const bobLaptop = await online(bob.accessToken);
@@ -238,12 +214,8 @@ describe('receipts and unread counts', () => {
   });
 
   it('keeps exact unread counts for each member of a 3-member group', async () => {
-    const [alice, bob, carol] = [
-      await registerUser(http),
-      await registerUser(http),
-      await registerUser(http),
-    ];
-    const group = await createGroup(http, alice, [bob, carol]);
+    const [alice, bob, carol] = [await registerUser(), await registerUser(), await registerUser()];
+    const group = await createGroup(alice, [bob, carol]);
     const aliceSocket = await online(alice.accessToken);
     const bobSocket = await online(bob.accessToken);
     const carolSocket = await online(carol.accessToken);
@@ -267,10 +239,10 @@ describe('receipts and unread counts', () => {
   });
 
   it('answers NOT_FOUND to receipts from a non-member', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const mallory = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const mallory = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const intruder = await online(mallory.accessToken);
 
     for (const event of ['message:read', 'message:delivered'] as const) {
@@ -285,10 +257,10 @@ describe('receipts and unread counts', () => {
 
 describe('conversation:join', () => {
   it('acks a member and answers NOT_FOUND to anyone else', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const mallory = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const mallory = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const member = await online(alice.accessToken);
     const intruder = await online(mallory.accessToken);
 
@@ -308,9 +280,9 @@ describe('conversation:join', () => {
 
 describe('sync', () => {
   it('gives a client that was offline exactly the messages it missed, oldest first', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const aliceSocket = await online(alice.accessToken);
     const bobSocket = await online(bob.accessToken);
     await sendMessage(aliceSocket.socket, conversation.id, 'seen 1');
@@ -335,12 +307,12 @@ describe('sync', () => {
   });
 
   it('pages with hasMore, lists conversations the client did not know, and reports removed ones', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const carol = await registerUser(http);
-    const known = await createDirect(http, alice, bob);
-    const unknown = await createGroup(http, alice, [bob], 'new to bob');
-    const left = await createGroup(http, alice, [bob], 'bob leaves');
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const carol = await registerUser();
+    const known = await createDirect(alice, bob);
+    const unknown = await createGroup(alice, [bob], 'new to bob');
+    const left = await createGroup(alice, [bob], 'bob leaves');
     const aliceSocket = await online(alice.accessToken);
     for (let index = 1; index <= 4; index++)
       await sendMessage(aliceSocket.socket, known.id, `k${index}`);
@@ -355,7 +327,7 @@ describe('sync', () => {
     );
     expect(removal.status).toBe(204);
     const bobSocket = await online(bob.accessToken);
-    const strangerConversation = await createDirect(http, alice, carol);
+    const strangerConversation = await createDirect(alice, carol);
 
     const ack = await request(bobSocket.socket, 'sync', {
       cursors: [
@@ -384,9 +356,9 @@ describe('sync', () => {
 
 describe('typing', () => {
   it('reaches the other members but not the typing socket', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
-    const conversation = await createDirect(http, alice, bob);
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const conversation = await createDirect(alice, bob);
     const aliceSocket = await online(alice.accessToken);
     const bobSocket = await online(bob.accessToken);
 
@@ -407,13 +379,13 @@ describe('typing', () => {
 
 describe('presence of people who just started sharing a conversation', () => {
   it('tells both sides that the other is online', async () => {
-    const alice = await registerUser(http);
-    const bob = await registerUser(http);
+    const alice = await registerUser();
+    const bob = await registerUser();
     const aliceSocket = await online(alice.accessToken);
     const bobSocket = await online(bob.accessToken);
     expect(bobSocket.log.of('presence')).toEqual([]);
 
-    await createDirect(http, alice, bob);
+    await createDirect(alice, bob);
 
     expect(
       await bobSocket.log.waitFor('presence', (event) => event.userId === alice.user.id),
@@ -421,5 +393,53 @@ describe('presence of people who just started sharing a conversation', () => {
     expect(
       await aliceSocket.log.waitFor('presence', (event) => event.userId === bob.user.id),
     ).toMatchObject({ status: 'online' });
+  });
+});
+
+describe('message:send rate limit', () => {
+  const limited = useTestApp({ SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
+
+  it('answers RATE_LIMITED with retryAfterMs past the burst, and sends again after waiting it', async () => {
+    const [dave, erin] = await Promise.all([limited.registerUser(), limited.registerUser()]);
+    const shared = await limited.createDirect(dave, erin);
+    const sender = await limited.online(dave);
+    const receiver = await limited.online(erin);
+
+    const acks = await Promise.all(
+      [1, 2, 3, 4].map((index) =>
+        request(sender.socket, 'message:send', {
+          conversationId: shared.id,
+          content: `quick ${index}`,
+          clientMsgId: randomUUID(),
+        }),
+      ),
+    );
+
+    expect(acks.slice(0, 3).map((ack) => ack.ok && ack.message.seq)).toEqual([1, 2, 3]);
+    expect(acks[3]).toEqual({
+      ok: false,
+      error: {
+        code: 'RATE_LIMITED',
+        message: expect.any(String),
+        retryAfterMs: expect.any(Number),
+      },
+    });
+    const retryAfterMs = (acks[3] as { error: { retryAfterMs: number } }).error.retryAfterMs;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(1_000);
+
+    await sleep(retryAfterMs);
+    const retried = await sendMessage(sender.socket, shared.id, 'after waiting');
+
+    // The refused send left no trace: no message, no broadcast, no gap in seq.
+    expect(retried.seq).toBe(4);
+    await receiver.log.waitFor('message:new', (message) => message.id === retried.id);
+    expect(receiver.log.of('message:new').map((message) => message.content)).toEqual([
+      'quick 1',
+      'quick 2',
+      'quick 3',
+      'after waiting',
+    ]);
+    expect(sender.socket.connected).toBe(true);
   });
 });

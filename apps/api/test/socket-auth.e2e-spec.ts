@@ -1,50 +1,26 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp, type OnlineOptions } from './support/api-context.js';
 import {
-  connect,
-  createDirect,
-  registerUser,
   sendMessage,
   type ChatSocket,
   type ConnectedClient,
   type Session,
 } from './support/chat-client.js';
-import { httpClient, startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { TEST_JWT_SECRET } from './support/test-app.js';
 
 const password = 'correct horse battery';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
-const clients: ConnectedClient[] = [];
-
 const allowedOrigin = 'https://allowed.test';
 
-beforeAll(async () => {
-  // Node clients send no Origin, so the allowlist only matters to the Origin tests.
-  sut = await startTestApp({ CORS_ORIGIN: allowedOrigin });
-  http = httpClient(sut.baseUrl);
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-afterAll(() => sut.close());
-
-async function online(
-  token: string | undefined,
-  options: { baseUrl?: string; extraHeaders?: Record<string, string> } = {},
-): Promise<ConnectedClient> {
-  const client = await connect(options.baseUrl ?? sut.baseUrl, token, options);
-  clients.push(client);
-  return client;
-}
+// Node clients send no Origin, so the allowlist only matters to the Origin tests.
+const sut = useTestApp({ CORS_ORIGIN: allowedOrigin });
+const { http, online, registerUser, createDirect } = sut;
 
 /** Resolves with the `connect_error` message of a handshake that must fail. */
-async function refusal(
-  token: string | undefined,
-  options: { baseUrl?: string; extraHeaders?: Record<string, string> } = {},
-): Promise<string> {
+async function refusal(token: string | undefined, options: OnlineOptions = {}): Promise<string> {
   const outcome = await online(token, options).then(
     () => 'connected',
     (error: Error) => error.message,
@@ -79,7 +55,7 @@ describe('handshake', () => {
   let session: Session;
 
   beforeAll(async () => {
-    session = await registerUser(http);
+    session = await registerUser();
   });
 
   it.each<[string, () => string | undefined]>([
@@ -154,8 +130,8 @@ describe('handshake', () => {
   it.each(['Bearer', 'bearer'])(
     'accepts the token in an "Authorization: %s" header instead',
     async (scheme) => {
-      const peer = await registerUser(http);
-      const conversation = await createDirect(http, session, peer);
+      const peer = await registerUser();
+      const conversation = await createDirect(session, peer);
       const viaHeader = await online(undefined, {
         extraHeaders: { Authorization: `${scheme} ${session.accessToken}` },
       });
@@ -180,13 +156,12 @@ describe('handshake', () => {
   });
 
   it('puts the socket in its conversation rooms before the client sees connect', async () => {
-    const peer = await registerUser(http);
-    const conversation = await createDirect(http, session, peer);
+    const peer = await registerUser();
+    const conversation = await createDirect(session, peer);
     const sender = await online(peer.accessToken);
 
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const receiver = await connect(sut.baseUrl, session.accessToken);
-      clients.push(receiver);
+      const receiver = await online(session.accessToken);
       // Sent the moment `connect` resolves: nothing may be missed.
       const message = await sendMessage(sender.socket, conversation.id, `right away ${attempt}`);
       expect(
@@ -198,15 +173,10 @@ describe('handshake', () => {
 });
 
 describe('access token expiry', () => {
-  let shortLived: TestApp;
-
-  beforeAll(async () => {
-    shortLived = await startTestApp({ ACCESS_TOKEN_TTL_SEC: '2' });
-  });
-  afterAll(() => shortLived?.close());
+  const shortLived = useTestApp({ ACCESS_TOKEN_TTL_SEC: '2' });
 
   it('sends auth:expired and then disconnects the socket when its token expires', async () => {
-    const session = await registerUser(httpClient(shortLived.baseUrl));
+    const session = await shortLived.registerUser();
     const { exp } = claimsOf(session.accessToken);
     const client = await online(session.accessToken, { baseUrl: shortLived.baseUrl });
     const order: string[] = [];
@@ -231,10 +201,10 @@ describe('access token expiry', () => {
 
 describe('logout', () => {
   it('disconnects the sockets of that session only, and its access token stops working', async () => {
-    const first = await registerUser(http);
+    const first = await registerUser();
     const second = await login(first.user.username);
-    const peer = await registerUser(http);
-    const conversation = await createDirect(http, first, peer);
+    const peer = await registerUser();
+    const conversation = await createDirect(first, peer);
     const firstPhone = await online(first.accessToken);
     const firstLaptop = await online(first.accessToken);
     const secondDevice = await online(second.accessToken);
@@ -261,7 +231,7 @@ describe('logout', () => {
   });
 
   it('ends the whole session: sockets of access tokens from before a refresh go too', async () => {
-    const session = await registerUser(http);
+    const session = await registerUser();
     const beforeRefresh = await online(session.accessToken);
     const refreshed = await http.post('/auth/refresh', { refreshToken: session.refreshToken });
     expect(refreshed.status).toBe(200);
@@ -282,7 +252,7 @@ describe('Origin check on the handshake (CORS_ORIGIN=https://allowed.test)', () 
   let session: Session;
 
   beforeAll(async () => {
-    session = await registerUser(http);
+    session = await registerUser();
   });
 
   /** Connects with a valid token, so only the Origin decides. */
@@ -321,13 +291,13 @@ describe('presence', () => {
 
   it('tells peers, and only peers, when a user comes online and when their last socket closes', async () => {
     const [alice, bob, carol, dave] = await Promise.all([
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
+      registerUser(),
+      registerUser(),
+      registerUser(),
+      registerUser(),
     ]);
-    await createDirect(http, alice, bob);
-    const strangers = await createDirect(http, carol, dave);
+    await createDirect(alice, bob);
+    const strangers = await createDirect(carol, dave);
     const bobClient = await online(bob.accessToken);
     const carolClient = await online(carol.accessToken);
 
@@ -368,12 +338,8 @@ describe('presence', () => {
   });
 
   it('gives a newly connected socket the presence of its peers already online, and no one else’s', async () => {
-    const [alice, bob, carol] = await Promise.all([
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
-    ]);
-    await createDirect(http, alice, bob);
+    const [alice, bob, carol] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+    await createDirect(alice, bob);
     const bobClient = await online(bob.accessToken);
     const carolClient = await online(carol.accessToken);
 

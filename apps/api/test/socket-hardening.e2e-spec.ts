@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Conversation, Message } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
 import {
   connect,
-  createDirect,
-  registerUser,
-  request,
   sendMessage,
   type ChatSocket,
   type ConnectedClient,
   type Session,
 } from './support/chat-client.js';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
 
 type ClientEvent =
   'message:send' | 'message:delivered' | 'message:read' | 'conversation:join' | 'typing' | 'sync';
@@ -220,8 +216,8 @@ const fieldCases: BadCase[] = [
   ]),
 ];
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
+const sut = useTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
+const { http, online, registerUser, createDirect } = sut;
 let alice: Session;
 let bob: Session;
 let carol: Session;
@@ -233,13 +229,6 @@ let probeAcks: AckCounter;
 /** How many acked events the probe socket has emitted. */
 let probeAsked = 0;
 let bobClient: ConnectedClient;
-const clients: ConnectedClient[] = [];
-
-async function online(token: string): Promise<ConnectedClient> {
-  const client = await connect(sut.baseUrl, token);
-  clients.push(client);
-  return client;
-}
 
 /** Sends from the probe socket and checks the ack and bob's copy of the message. */
 async function expectProbeStillSends(): Promise<Message> {
@@ -255,15 +244,9 @@ async function expectProbeStillSends(): Promise<Message> {
 }
 
 beforeAll(async () => {
-  sut = await startTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
-  http = httpClient(sut.baseUrl);
-  [alice, bob, carol] = await Promise.all([
-    registerUser(http),
-    registerUser(http),
-    registerUser(http),
-  ]);
-  conversation = await createDirect(http, alice, bob);
-  const foreign = await createDirect(http, bob, carol);
+  [alice, bob, carol] = await Promise.all([registerUser(), registerUser(), registerUser()]);
+  conversation = await createDirect(alice, bob);
+  const foreign = await createDirect(bob, carol);
   fixture = { conversationId: conversation.id, foreignConversationId: foreign.id };
   probe = await connect(sut.baseUrl, alice.accessToken);
   probeAcks = new AckCounter(probe.socket);
@@ -272,14 +255,9 @@ beforeAll(async () => {
   await sendMessage(bobClient.socket, foreign.id, 'between bob and carol');
 });
 
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-
-afterAll(async () => {
+afterAll(() => {
   probe?.socket.close();
   bobClient?.socket.close();
-  await sut?.close();
 });
 
 describe('invalid payloads', () => {
@@ -563,153 +541,6 @@ describe('frames over the 64 KiB limit', () => {
 
     expectError(ack, 'VALIDATION');
     await expectProbeStillSends();
-  });
-});
-
-describe('typing', () => {
-  it('reaches the other members and the typer’s other devices, but not the typing socket', async () => {
-    const [dave, erin, frank] = await Promise.all([
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
-    ]);
-    const shared = await createDirect(http, dave, erin);
-    const typist = await online(dave.accessToken);
-    const daveOtherDevice = await online(dave.accessToken);
-    const erinClient = await online(erin.accessToken);
-    const outsider = await online(frank.accessToken);
-
-    const ack = await request(typist.socket, 'typing', {
-      conversationId: shared.id,
-      isTyping: true,
-    });
-
-    expect(ack).toEqual({ ok: true });
-    const expected = { conversationId: shared.id, userId: dave.user.id, isTyping: true };
-    expect(await erinClient.log.waitFor('typing')).toEqual(expected);
-    expect(await daveOtherDevice.log.waitFor('typing')).toEqual(expected);
-    // A message sent after the typing event arrives after it on every socket of the room.
-    const marker = await sendMessage(erinClient.socket, shared.id, 'marker');
-    await typist.log.waitFor('message:new', (message) => message.id === marker.id);
-    expect(typist.log.of('typing')).toEqual([]);
-    expect(outsider.log.of('typing')).toEqual([]);
-    expect(
-      await request(typist.socket, 'typing', { conversationId: shared.id, isTyping: false }),
-    ).toEqual({
-      ok: true,
-    });
-    expect(await erinClient.log.waitFor('typing', (event) => !event.isTyping)).toEqual({
-      ...expected,
-      isTyping: false,
-    });
-  });
-
-  it('answers NOT_FOUND to typing in a conversation the user is not a member of, and tells no one', async () => {
-    const [dave, erin, mallory] = await Promise.all([
-      registerUser(http),
-      registerUser(http),
-      registerUser(http),
-    ]);
-    const theirs = await createDirect(http, dave, erin);
-    const erinClient = await online(erin.accessToken);
-    const intruder = await online(mallory.accessToken);
-
-    const ack = await request(intruder.socket, 'typing', {
-      conversationId: theirs.id,
-      isTyping: true,
-    });
-
-    expectError(ack, 'NOT_FOUND');
-    const daveClient = await online(dave.accessToken);
-    const marker = await sendMessage(daveClient.socket, theirs.id, 'marker');
-    await erinClient.log.waitFor('message:new', (message) => message.id === marker.id);
-    expect(erinClient.log.of('typing')).toEqual([]);
-  });
-
-  it('rate-limits typing past a burst of 20, and relays only the allowed events', async () => {
-    const [dave, erin] = await Promise.all([registerUser(http), registerUser(http)]);
-    const shared = await createDirect(http, dave, erin);
-    const typist = await online(dave.accessToken);
-    const erinClient = await online(erin.accessToken);
-
-    const acks = await Promise.all(
-      Array.from({ length: 25 }, (_, index) =>
-        request(typist.socket, 'typing', { conversationId: shared.id, isTyping: index % 2 === 0 }),
-      ),
-    );
-
-    expect(acks.slice(0, 20)).toEqual(Array.from({ length: 20 }, () => ({ ok: true })));
-    const limited = acks.at(-1)!;
-    expect(limited).toEqual({
-      ok: false,
-      error: {
-        code: 'RATE_LIMITED',
-        message: expect.any(String),
-        retryAfterMs: expect.any(Number),
-      },
-    });
-    expect(limited.ok === false && limited.error.retryAfterMs).toBeGreaterThan(0);
-    const allowed = acks.filter((ack) => ack.ok).length;
-    const marker = await sendMessage(typist.socket, shared.id, 'marker');
-    await erinClient.log.waitFor('message:new', (message) => message.id === marker.id);
-    expect(erinClient.log.of('typing')).toHaveLength(allowed);
-    expect(typist.socket.connected).toBe(true);
-  });
-});
-
-describe('message:send rate limit', () => {
-  let limited: TestApp;
-  let limitedHttp: ReturnType<typeof httpClient>;
-
-  beforeAll(async () => {
-    limited = await startTestApp({ SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
-    limitedHttp = httpClient(limited.baseUrl);
-  });
-  afterAll(() => limited?.close());
-
-  it('answers RATE_LIMITED with retryAfterMs past the burst, and sends again after waiting it', async () => {
-    const [dave, erin] = await Promise.all([registerUser(limitedHttp), registerUser(limitedHttp)]);
-    const shared = await createDirect(limitedHttp, dave, erin);
-    const sender = await connect(limited.baseUrl, dave.accessToken);
-    const receiver = await connect(limited.baseUrl, erin.accessToken);
-    clients.push(sender, receiver);
-
-    const acks = await Promise.all(
-      [1, 2, 3, 4].map((index) =>
-        request(sender.socket, 'message:send', {
-          conversationId: shared.id,
-          content: `quick ${index}`,
-          clientMsgId: randomUUID(),
-        }),
-      ),
-    );
-
-    expect(acks.slice(0, 3).map((ack) => ack.ok && ack.message.seq)).toEqual([1, 2, 3]);
-    expect(acks[3]).toEqual({
-      ok: false,
-      error: {
-        code: 'RATE_LIMITED',
-        message: expect.any(String),
-        retryAfterMs: expect.any(Number),
-      },
-    });
-    const retryAfterMs = (acks[3] as { error: { retryAfterMs: number } }).error.retryAfterMs;
-    expect(retryAfterMs).toBeGreaterThan(0);
-    expect(retryAfterMs).toBeLessThanOrEqual(1_000);
-
-    await sleep(retryAfterMs);
-    const retried = await sendMessage(sender.socket, shared.id, 'after waiting');
-
-    // The refused send left no trace: no message, no broadcast, no gap in seq.
-    expect(retried.seq).toBe(4);
-    await receiver.log.waitFor('message:new', (message) => message.id === retried.id);
-    expect(receiver.log.of('message:new').map((message) => message.content)).toEqual([
-      'quick 1',
-      'quick 2',
-      'quick 3',
-      'after waiting',
-    ]);
-    expect(sender.socket.connected).toBe(true);
   });
 });
 

@@ -1,20 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestApp,
-  uniqueUsername,
-  type TestApp,
-} from '../../../apps/api/test/support/test-app.js';
-import { closeClients, PASSWORD, record, reopen } from './support/parley-clients.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueUsername } from '../../../apps/api/test/support/test-app.js';
+import { PASSWORD, record, reopen, useApi } from './support/parley-clients.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp();
-});
-
-afterEach(() => closeClients());
-
-afterAll(() => app.close());
+const app = useApi();
 
 /**
  * A browser's cookie jar for one origin, as far as the session cookie goes: Node's fetch keeps

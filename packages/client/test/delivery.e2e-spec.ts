@@ -1,25 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message, TokenPair } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestApp, type TestApp } from '../../../apps/api/test/support/test-app.js';
+import { describe, expect, it, vi } from 'vitest';
 import { ParleySocketError, type ParleyClient } from '../src/index.js';
-import {
-  closeClients,
-  record,
-  reopen,
-  signUp,
-  sleep,
-  untilStatus,
-} from './support/parley-clients.js';
+import { record, reopen, signUp, untilStatus, useApi } from './support/parley-clients.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp();
-});
-
-afterEach(() => closeClients());
-
-afterAll(() => app.close());
+const app = useApi();
 
 /** Long enough for late duplicates to show up before a test counts messages. */
 const SETTLE_MS = 300;

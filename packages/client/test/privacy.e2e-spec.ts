@@ -1,17 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../../../apps/api/test/support/test-app.js';
+import { describe, expect, it } from 'vitest';
 import { ParleyApiError } from '../src/index.js';
-import { closeClients, signUp } from './support/parley-clients.js';
+import { signUp, useApi } from './support/parley-clients.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp();
-});
-
-afterEach(() => closeClients());
-
-afterAll(() => app.close());
+const app = useApi();
 
 describe('privacy settings and message requests', () => {
   it('reads and changes the settings', async () => {

@@ -1,23 +1,10 @@
 import type { TokenPair } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  httpClient,
-  startTestApp,
-  uniqueUsername,
-  type TestApp,
-} from '../../../apps/api/test/support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { httpClient, uniqueUsername } from '../../../apps/api/test/support/test-app.js';
 import { ParleyApiError } from '../src/index.js';
-import { closeClients, PASSWORD, record, reopen } from './support/parley-clients.js';
+import { PASSWORD, record, reopen, useApi } from './support/parley-clients.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp();
-});
-
-afterEach(() => closeClients());
-
-afterAll(() => app.close());
+const app = useApi();
 
 /** A session registered behind the SDK's back, as an app that stored its tokens has one. */
 async function registerRaw(): Promise<TokenPair & { userId: string }> {
@@ -29,16 +16,25 @@ async function registerRaw(): Promise<TokenPair & { userId: string }> {
   return { ...response.body, userId: response.body.user.id };
 }
 
+/**
+ * A client reopened from stored tokens whose access token the server rejects, so its first
+ * request answers 401; `tokensSeen` records every token change it reports.
+ */
+function reopenWithRejectedAccessToken(refreshToken: string) {
+  const tokensSeen: (TokenPair | null)[] = [];
+  const sut = reopen({
+    baseUrl: app.baseUrl,
+    tokens: { accessToken: 'rejected.access.token', refreshToken },
+    onTokens: (tokens) => tokensSeen.push(tokens),
+  });
+  return { sut, tokensSeen };
+}
+
 describe('session', () => {
   it('coalesces concurrent 401s into one refresh, so the rotating token is not reused', async () => {
     const { refreshToken, userId } = await registerRaw();
-    const tokensSeen: (TokenPair | null)[] = [];
-    const sut = reopen({
-      baseUrl: app.baseUrl,
-      // An access token the server rejects: every request below answers 401 first.
-      tokens: { accessToken: 'rejected.access.token', refreshToken },
-      onTokens: (tokens) => tokensSeen.push(tokens),
-    });
+    // Every request below answers 401 first.
+    const { sut, tokensSeen } = reopenWithRejectedAccessToken(refreshToken);
     const signedOut = record(sut, 'signedOut');
 
     const users = await Promise.all(Array.from({ length: 5 }, () => sut.http.me()));
@@ -54,12 +50,7 @@ describe('session', () => {
   it('signs out when the server refuses the refresh token', async () => {
     const { refreshToken } = await registerRaw();
     await httpClient(app.baseUrl).post('/auth/logout', { refreshToken });
-    const tokensSeen: (TokenPair | null)[] = [];
-    const sut = reopen({
-      baseUrl: app.baseUrl,
-      tokens: { accessToken: 'rejected.access.token', refreshToken },
-      onTokens: (tokens) => tokensSeen.push(tokens),
-    });
+    const { sut, tokensSeen } = reopenWithRejectedAccessToken(refreshToken);
     const signedOut = record(sut, 'signedOut');
 
     const failure = await sut.http.me().catch((error: unknown) => error);
@@ -89,12 +80,7 @@ describe('session', () => {
 
   it('connects with a rejected access token by refreshing it first', async () => {
     const { refreshToken, userId } = await registerRaw();
-    const tokensSeen: (TokenPair | null)[] = [];
-    const sut = reopen({
-      baseUrl: app.baseUrl,
-      tokens: { accessToken: 'rejected.access.token', refreshToken },
-      onTokens: (tokens) => tokensSeen.push(tokens),
-    });
+    const { sut, tokensSeen } = reopenWithRejectedAccessToken(refreshToken);
 
     await sut.connect();
 

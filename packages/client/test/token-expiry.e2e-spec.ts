@@ -1,17 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TokenPair } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTestApp, type TestApp } from '../../../apps/api/test/support/test-app.js';
-import { closeClients, record, signUp, sleep } from './support/parley-clients.js';
+import { describe, expect, it, vi } from 'vitest';
+import { record, signUp, useApi } from './support/parley-clients.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({ ACCESS_TOKEN_TTL_SEC: '2' });
-});
-
-afterEach(() => closeClients());
-
-afterAll(() => app.close());
+const app = useApi({ ACCESS_TOKEN_TTL_SEC: '2' });
 
 describe('with 2-second access tokens', () => {
   it('stays usable past expiry: refreshes, reconnects after auth:expired, and sends', async () => {

@@ -5,6 +5,7 @@
  * the conversation routes, and the group size cap.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Conversation } from '@parley/protocol';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
@@ -17,13 +18,13 @@ import {
   type ConnectedClient,
   type Session,
 } from '../support/chat-client.js';
-import { freePort, PrivateRedis } from '../support/cluster.js';
+import { freePort } from '../../../../bench/src/free-port.js';
+import { PrivateRedis } from '../support/cluster.js';
 import { httpClient, startTestApp, type TestApp } from '../support/test-app.js';
 
 type Http = ReturnType<typeof httpClient>;
 
 const GROUP_SIZE = 200;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let privateRedis: PrivateRedis | undefined;
 let redisUrl: string;

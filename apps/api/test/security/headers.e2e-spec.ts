@@ -3,28 +3,25 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient, startTestApp, uniqueUsername, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/api-context.js';
+import { startTestApp, uniqueUsername } from '../support/test-app.js';
 
 const password = 'correct horse battery';
 const COOKIE = 'parley_refresh';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
 let webAppFolder: string;
 
-beforeAll(async () => {
+// Before the node starts, and removed after it closed (after-hooks run in reverse).
+beforeAll(() => {
   webAppFolder = mkdtempSync(join(tmpdir(), 'parley-web-'));
   mkdirSync(join(webAppFolder, 'assets'));
   writeFileSync(join(webAppFolder, 'index.html'), '<!doctype html><title>Parley</title>');
   writeFileSync(join(webAppFolder, 'assets', 'app.js'), 'export {};');
-  sut = await startTestApp({}, { webAppFolder });
-  http = httpClient(sut.baseUrl);
 });
+afterAll(() => rmSync(webAppFolder, { recursive: true, force: true }));
 
-afterAll(async () => {
-  await sut.close();
-  rmSync(webAppFolder, { recursive: true, force: true });
-});
+const sut = useTestApp({}, () => ({ webAppFolder }));
+const { http } = sut;
 
 interface RawAnswer {
   status: number;

@@ -1,31 +1,24 @@
 import { request as httpRequest } from 'node:http';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/api-context.js';
 import { createGroup, registerUser, type Session } from '../support/chat-client.js';
-import { httpClient, startTestApp, uniqueUsername, type TestApp } from '../support/test-app.js';
+import {
+  expectContractError,
+  httpClient,
+  startTestApp,
+  uniqueUsername,
+} from '../support/test-app.js';
 
 const password = 'correct horse battery';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
+const sut = useTestApp();
+const { http } = sut;
 let alice: Session;
 
 beforeAll(async () => {
-  sut = await startTestApp();
-  http = httpClient(sut.baseUrl);
   alice = await registerUser(http);
 });
-
-afterAll(() => sut.close());
-
-function expectContractError(response: { status: number; body: unknown }, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.body).toEqual({
-    statusCode: status,
-    error: expect.any(String),
-    message: expect.any(String),
-  });
-}
 
 /** Posts raw bytes with a Content-Encoding, as fetch cannot send a body it did not encode. */
 function postEncoded(

@@ -3,25 +3,25 @@ import { request as httpRequest } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseConnection } from '../../src/database/database.js';
-import { connect, createDirect, registerUser, request } from '../support/chat-client.js';
-import { httpClient, startTestApp, uniqueUsername, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/api-context.js';
+import { request } from '../support/chat-client.js';
+import { uniqueUsername } from '../support/test-app.js';
 
 // A row carrying this marker makes the database fail the insert, as a broken query or a
 // violated check constraint would.
 const CANARY = 'l4canary';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
 let lines: string[] = [];
 
 const logged = () => lines.map((line) => JSON.parse(line) as { level: number; msg: string });
 
+const sut = useTestApp(
+  { LOG_LEVEL: 'info' },
+  { logDestination: { write: (line: string) => lines.push(line) } },
+);
+const { http, online, registerUser, createDirect } = sut;
+
 beforeAll(async () => {
-  sut = await startTestApp(
-    { LOG_LEVEL: 'info' },
-    { logDestination: { write: (line: string) => lines.push(line) } },
-  );
-  http = httpClient(sut.baseUrl);
   const { db } = sut.app.get(DatabaseConnection);
   await db.execute(
     sql.raw(`
@@ -53,7 +53,6 @@ afterAll(async () => {
   for (const table of ['users', 'messages']) {
     await db.execute(sql.raw(`drop trigger if exists parley_test_canary on ${table}`));
   }
-  await sut.close();
 });
 
 beforeEach(() => {
@@ -82,9 +81,9 @@ describe('L4: database errors are logged without bind parameters', () => {
   });
 
   it('logs a failed socket send without the message text', async () => {
-    const [alice, bob] = await Promise.all([registerUser(http), registerUser(http)]);
-    const conversation = await createDirect(http, alice, bob);
-    const client = await connect(sut.baseUrl, alice.accessToken);
+    const [alice, bob] = await Promise.all([registerUser(), registerUser()]);
+    const conversation = await createDirect(alice, bob);
+    const client = await online(alice);
     try {
       const content = `${CANARY} the secret plans ${randomUUID()}`;
       const ack = await request(client.socket, 'message:send', {
@@ -123,7 +122,7 @@ describe('L3: hostile input is answered 400 with no error line and no payload in
   }
 
   it('NUL bytes, bad cursors and undecodable bodies', async () => {
-    const alice = await registerUser(http);
+    const alice = await registerUser();
     lines = [];
     const statuses = [
       (await http.post('/auth/login', { username: 'nulsecret\u0000name', password: 'pw-in-log?' }))

@@ -1,14 +1,10 @@
 import { networkInterfaces } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../support/cluster.js';
-import { httpClient, startTestApp, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../../bench/src/free-port.js';
+import { useTestApps } from '../support/api-context.js';
+import { httpClient } from '../support/test-app.js';
 
-let sut: TestApp | undefined;
-
-afterEach(async () => {
-  await sut?.close();
-  sut = undefined;
-});
+const startApp = useTestApps();
 
 /** An address of this machine other than loopback, if it has one. */
 function externalAddress(): string | undefined {
@@ -21,7 +17,7 @@ function externalAddress(): string | undefined {
 describe('METRICS_PORT', () => {
   it('serves /metrics only on its own loopback listener, and 404 on the main port', async () => {
     const metricsPort = await freePort();
-    sut = await startTestApp({ METRICS_PORT: String(metricsPort) });
+    const sut = await startApp({ METRICS_PORT: String(metricsPort) });
 
     const main = await httpClient(sut.baseUrl).get('/metrics');
     expect(main.status).toBe(404);
@@ -40,7 +36,7 @@ describe('METRICS_PORT', () => {
     async () => {
       const address = externalAddress()!;
       const metricsPort = await freePort();
-      sut = await startTestApp({ METRICS_PORT: String(metricsPort) });
+      await startApp({ METRICS_PORT: String(metricsPort) });
       await expect(fetch(`http://${address}:${metricsPort}/metrics`)).rejects.toThrow();
     },
     60_000,
@@ -51,14 +47,17 @@ describe('METRICS_PORT', () => {
     async () => {
       const address = externalAddress()!;
       const metricsPort = await freePort();
-      sut = await startTestApp({ METRICS_PORT: String(metricsPort), METRICS_HOST: '0.0.0.0' });
+      await startApp({
+        METRICS_PORT: String(metricsPort),
+        METRICS_HOST: '0.0.0.0',
+      });
       expect((await fetch(`http://${address}:${metricsPort}/metrics`)).status).toBe(200);
     },
     60_000,
   );
 
   it('without it, /metrics stays on the main port', async () => {
-    sut = await startTestApp();
+    const sut = await startApp();
     expect((await httpClient(sut.baseUrl).get('/metrics')).status).toBe(200);
   }, 60_000);
 });

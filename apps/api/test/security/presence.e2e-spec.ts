@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PresenceEvent } from '@parley/protocol';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApiNode, freePort, PrivateRedis, waitFor } from '../support/cluster.js';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { freePort } from '../../../../bench/src/free-port.js';
+import { ApiNode, PrivateRedis } from '../support/cluster.js';
 import {
   createDirect,
   createGroup,
@@ -193,7 +194,14 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
       new PresenceView(new GroundTruth(peer).open(fast).socket, user.user.id),
       new PresenceView(new GroundTruth(peer).open(slow).socket, user.user.id),
     ];
-    await waitFor(async () => views.every((view) => view.socket.connected), 5_000, 'the peer');
+    await vi.waitFor(
+      () =>
+        expect(
+          views.every((view) => view.socket.connected),
+          'the peer',
+        ).toBe(true),
+      { timeout: 5_000 },
+    );
     const truth = new GroundTruth(user);
 
     let current = await truth.connect(fast);
@@ -204,7 +212,14 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
     }
     await sleep(300);
     truth.close(current);
-    await waitFor(async () => views.every((view) => view.shown === 'offline'), 5_000, 'offline');
+    await vi.waitFor(
+      () =>
+        expect(
+          views.every((view) => view.shown === 'offline'),
+          'offline',
+        ).toBe(true),
+      { timeout: 5_000 },
+    );
     await sleep(200);
 
     for (const view of views) {
@@ -224,7 +239,9 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
       socket.io.on('packet', (packet) => {
         packets.push(packet.type === 0 ? 'connect' : String(packet.data?.[0]));
       });
-      await waitFor(async () => packets.includes('presence'), 5_000, 'the snapshot');
+      await vi.waitFor(() => expect(packets.includes('presence'), 'the snapshot').toBe(true), {
+        timeout: 5_000,
+      });
       expect(packets.slice(0, 2)).toEqual(['connect', 'presence']);
     }
   });
@@ -260,7 +277,14 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
           else if (roll < 0.9 && index === 0) addObservers();
           await sleep(Math.floor(random() * 12));
         }
-        await waitFor(async () => truth.sockets.every((tracked) => tracked.settled), 5_000, 'ends');
+        await vi.waitFor(
+          () =>
+            expect(
+              truth.sockets.every((tracked) => tracked.settled),
+              'ends',
+            ).toBe(true),
+          { timeout: 5_000 },
+        );
       }),
     );
 
@@ -282,9 +306,13 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
           ...observers[index]!.map((view) => `  heard ${JSON.stringify(view.events)}`),
         ]),
       ].join('\n');
-    await waitFor(async () => settled(), 5_000, 'every peer to show the true state').catch(() => {
-      throw new Error(failure('peers did not end in the true state'));
-    });
+    await vi
+      .waitFor(() => expect(settled(), 'every peer to show the true state').toBe(true), {
+        timeout: 5_000,
+      })
+      .catch(() => {
+        throw new Error(failure('peers did not end in the true state'));
+      });
     await sleep(300);
     expect(settled(), failure('a late event changed a settled state')).toBe(true);
     users.forEach((user, index) => {
@@ -299,7 +327,9 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
     const [owner, user] = await Promise.all([registerUser(http), registerUser(http)]);
     const group = await createGroup(http, owner, []);
     const view = new PresenceView(new GroundTruth(owner).open(fast).socket, user.user.id);
-    await waitFor(async () => view.socket.connected, 5_000, 'the observer');
+    await vi.waitFor(() => expect(view.socket.connected, 'the observer').toBe(true), {
+      timeout: 5_000,
+    });
     const slowHttp = httpClient(slow.baseUrl);
     const truth = new GroundTruth(user);
     const shownAfterRound: string[] = [];
@@ -339,18 +369,29 @@ describe.skipIf(!databaseUrl)('presence across two nodes', () => {
     const view = new PresenceView(new GroundTruth(peer).open(fast).socket, user.user.id);
     const truth = new GroundTruth(user);
     const socket = await truth.connect(slow);
-    await waitFor(async () => view.shown === 'online', 5_000, 'online');
+    await vi.waitFor(() => expect(view.shown === 'online', 'online').toBe(true), {
+      timeout: 5_000,
+    });
 
     proxy.cutLink();
     try {
-      await waitFor(async () => (await slow.health()).body.redis === 'down', 5_000, 'no redis');
+      await vi.waitFor(
+        async () => expect((await slow.health()).body.redis === 'down', 'no redis').toBe(true),
+        { timeout: 5_000 },
+      );
       truth.close(socket);
       await sleep(300);
     } finally {
       proxy.restoreLink();
     }
 
-    await waitFor(async () => view.shown === 'offline', 10_000, 'offline once redis is back');
-    await waitFor(async () => (await slow.health()).body.redis === 'up', 10_000, 'redis back');
+    await vi.waitFor(
+      () => expect(view.shown === 'offline', 'offline once redis is back').toBe(true),
+      { timeout: 10_000 },
+    );
+    await vi.waitFor(
+      async () => expect((await slow.health()).body.redis === 'up', 'redis back').toBe(true),
+      { timeout: 10_000 },
+    );
   });
 });

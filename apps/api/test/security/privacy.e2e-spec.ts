@@ -4,11 +4,13 @@
  * contract section 9: presence, direct message requests and group adds.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Conversation, ConversationPage, PrivacySettings } from '@parley/protocol';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ApiNode, freePort, PrivateRedis } from '../support/cluster.js';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../../../bench/src/free-port.js';
+import { useTestApp } from '../support/api-context.js';
+import { ApiNode, PrivateRedis } from '../support/cluster.js';
 import {
-  connect,
   createDirect,
   createGroup,
   registerUser,
@@ -17,38 +19,31 @@ import {
   type ConnectedClient,
   type Session,
 } from '../support/chat-client.js';
-import { httpClient, startTestApp, type TestApp } from '../support/test-app.js';
+import { httpClient } from '../support/test-app.js';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
-const clients: ConnectedClient[] = [];
-
-beforeAll(async () => {
-  sut = await startTestApp();
-  http = httpClient(sut.baseUrl);
-});
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-afterAll(() => sut.close());
+const { http, online, users } = useTestApp();
 
 // Long enough for an event that was going to come to arrive over loopback.
 const QUIET_MS = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function online(session: Session): Promise<ConnectedClient> {
-  const client = await connect(sut.baseUrl, session.accessToken);
-  clients.push(client);
-  return client;
+/**
+ * Once `peer` has heard the user online, closes the user's socket and expects `peer` to hear
+ * them go offline.
+ */
+async function expectLastCloseAnnounced(
+  peer: ConnectedClient,
+  userSocket: ConnectedClient,
+  userId: string,
+) {
+  await peer.log.waitFor('presence', (event) => event.userId === userId);
+  userSocket.socket.close();
+
+  const offline = await peer.log.waitFor(
+    'presence',
+    (event) => event.userId === userId && event.status === 'offline',
+  );
+  expect(offline.status).toBe('offline');
 }
-
-type Sessions<N extends number, T extends Session[] = []> = T['length'] extends N
-  ? T
-  : Sessions<N, [...T, Session]>;
-
-/** Registers `count` fresh users at once. */
-const users = <N extends number>(count: N) =>
-  Promise.all(Array.from({ length: count }, () => registerUser(http))) as Promise<Sessions<N>>;
 
 const setPrivacy = (session: Session, body: unknown) =>
   http.request<PrivacySettings>('PATCH', '/users/me/privacy', {
@@ -324,14 +319,7 @@ describe('presence: "nobody" and "contacts"', () => {
 
     // The open socket learns the new setting: its disconnect is announced.
     await usePrivacy(user, { presence: 'everyone' });
-    await peerSocket.log.waitFor('presence', (event) => event.userId === user.user.id);
-    userSocket.socket.close();
-
-    const offline = await peerSocket.log.waitFor(
-      'presence',
-      (event) => event.userId === user.user.id && event.status === 'offline',
-    );
-    expect(offline.status).toBe('offline');
+    await expectLastCloseAnnounced(peerSocket, userSocket, user.user.id);
   });
 
   it('no introduction when a hidden user is added to a conversation', async () => {
@@ -585,9 +573,8 @@ describe.skipIf(!inject('databaseUrl'))('presence settings across nodes', () => 
       token: user.accessToken,
     });
     expect(hide.status).toBe(200);
-    const peerSocket = await connect(node1.baseUrl, peer.accessToken);
-    const userSocket = await connect(node2.baseUrl, user.accessToken);
-    clients.push(peerSocket, userSocket);
+    const peerSocket = await online(peer, { baseUrl: node1.baseUrl });
+    const userSocket = await online(user, { baseUrl: node2.baseUrl });
 
     // Served by node 1; the user's only socket is on node 2 and must learn the new setting.
     const show = await http1.request('PATCH', '/users/me/privacy', {
@@ -595,14 +582,7 @@ describe.skipIf(!inject('databaseUrl'))('presence settings across nodes', () => 
       token: user.accessToken,
     });
     expect(show.status).toBe(200);
-    await peerSocket.log.waitFor('presence', (event) => event.userId === user.user.id);
-    userSocket.socket.close();
-
-    const offline = await peerSocket.log.waitFor(
-      'presence',
-      (event) => event.userId === user.user.id && event.status === 'offline',
-    );
-    expect(offline.status).toBe('offline');
+    await expectLastCloseAnnounced(peerSocket, userSocket, user.user.id);
   });
 
   it('takes the users of a killed node offline only for those who may see them', async () => {
@@ -626,7 +606,7 @@ describe.skipIf(!inject('databaseUrl'))('presence settings across nodes', () => 
       registerUser(http1),
     ]);
     const direct = await createDirect(http1, contact, user);
-    const writer = await connect(node1.baseUrl, user.accessToken);
+    const writer = await online(user, { baseUrl: node1.baseUrl });
     await sendMessage(writer.socket, direct.id, 'hello');
     writer.socket.close();
     await createGroup(http1, groupPeer, [user, contact, control]);
@@ -635,11 +615,10 @@ describe.skipIf(!inject('databaseUrl'))('presence settings across nodes', () => 
       token: user.accessToken,
     });
     expect(hide.status).toBe(200);
-    const contactSocket = await connect(node1.baseUrl, contact.accessToken);
-    const peerSocket = await connect(node1.baseUrl, groupPeer.accessToken);
-    clients.push(contactSocket, peerSocket);
-    clients.push(await connect(node2.baseUrl, user.accessToken));
-    clients.push(await connect(node2.baseUrl, control.accessToken));
+    const contactSocket = await online(contact, { baseUrl: node1.baseUrl });
+    const peerSocket = await online(groupPeer, { baseUrl: node1.baseUrl });
+    await online(user, { baseUrl: node2.baseUrl });
+    await online(control, { baseUrl: node2.baseUrl });
     await contactSocket.log.waitFor('presence', (event) => event.userId === user.user.id);
     await peerSocket.log.waitFor('presence', (event) => event.userId === control.user.id);
 

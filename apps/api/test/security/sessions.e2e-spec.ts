@@ -1,16 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { AuthService } from '../../src/modules/auth/auth.service.js';
-import { PrivateRedis, waitFor } from '../support/cluster.js';
-import {
-  connect,
-  registerUser,
-  type ChatSocket,
-  type ConnectedClient,
-  type Session,
-} from '../support/chat-client.js';
-import { httpClient, startTestApp, TEST_JWT_SECRET, type TestApp } from '../support/test-app.js';
+import { useTestApp, type Http } from '../support/api-context.js';
+import { PrivateRedis } from '../support/cluster.js';
+import { registerUser, type ChatSocket, type Session } from '../support/chat-client.js';
+import { TEST_JWT_SECRET } from '../support/test-app.js';
 
 // The audit's session cases (issue 9: M1, M2, tokens without `exp`). Cross-node cases need a
 // PostgreSQL server shared by two nodes, and a Redis.
@@ -18,19 +13,6 @@ const databaseUrl = inject('databaseUrl');
 const redisUrl = process.env.TEST_REDIS_URL;
 const OUTAGE_REDIS_PORT = 6397;
 const password = 'correct horse battery';
-
-type Http = ReturnType<typeof httpClient>;
-
-const clients: ConnectedClient[] = [];
-afterEach(() => {
-  for (const client of clients.splice(0)) client.socket.close();
-});
-
-async function online(baseUrl: string, token: string): Promise<ConnectedClient> {
-  const client = await connect(baseUrl, token);
-  clients.push(client);
-  return client;
-}
 
 function disconnection(socket: ChatSocket): Promise<string> {
   if (socket.disconnected) return Promise.resolve('already disconnected');
@@ -70,14 +52,8 @@ async function reuseRefreshToken(http: Http, session: Session): Promise<void> {
 }
 
 describe('one node without Redis', () => {
-  let sut: TestApp;
-  let http: Http;
-
-  beforeAll(async () => {
-    sut = await startTestApp();
-    http = httpClient(sut.baseUrl);
-  });
-  afterAll(() => sut.close());
+  const sut = useTestApp();
+  const { http, online } = sut;
 
   it('refuses the access token on REST after logout', async () => {
     const session = await registerUser(http);
@@ -103,8 +79,8 @@ describe('one node without Redis', () => {
   it('refuses the access token on REST after refresh-token reuse and cuts its sockets', async () => {
     const session = await registerUser(http);
     const other = await login(http, session.user.username);
-    const victimSocket = await online(sut.baseUrl, session.accessToken);
-    const otherSocket = await online(sut.baseUrl, other.accessToken);
+    const victimSocket = await online(session);
+    const otherSocket = await online(other);
     const cut = disconnection(victimSocket.socket);
 
     await reuseRefreshToken(http, session);
@@ -117,9 +93,7 @@ describe('one node without Redis', () => {
   it('ends every session of a user with revokeAllSessionsOf (no route calls it yet)', async () => {
     const first = await registerUser(http);
     const second = await login(http, first.user.username);
-    const sockets = await Promise.all(
-      [first, second].map((s) => online(sut.baseUrl, s.accessToken)),
-    );
+    const sockets = await Promise.all([first, second].map((s) => online(s)));
     const cuts = sockets.map((client) => disconnection(client.socket));
 
     await sut.app.get(AuthService).revokeAllSessionsOf(first.user.id);
@@ -141,7 +115,7 @@ describe('one node without Redis', () => {
 
     expect((await http.get('/users/me', control)).status).toBe(200);
     expect((await http.get('/users/me', withoutExp)).status).toBe(401);
-    const handshake = await online(sut.baseUrl, withoutExp).then(
+    const handshake = await online(withoutExp).then(
       () => 'connected',
       (error: Error) => error.message,
     );
@@ -150,21 +124,10 @@ describe('one node without Redis', () => {
 });
 
 describe.runIf(databaseUrl && redisUrl)('two nodes sharing Redis', () => {
-  let nodeA: TestApp;
-  let nodeB: TestApp;
-  let httpA: Http;
-  let httpB: Http;
-
-  beforeAll(async () => {
-    nodeA = await startTestApp({ REDIS_URL: redisUrl! });
-    nodeB = await startTestApp({ REDIS_URL: redisUrl! });
-    httpA = httpClient(nodeA.baseUrl);
-    httpB = httpClient(nodeB.baseUrl);
-  });
-  afterAll(async () => {
-    await nodeA.close();
-    await nodeB.close();
-  });
+  const nodeA = useTestApp({ REDIS_URL: redisUrl! });
+  const nodeB = useTestApp({ REDIS_URL: redisUrl! });
+  const { http: httpA } = nodeA;
+  const { http: httpB } = nodeB;
 
   it('refuses on node B a token whose session logged out on node A, at once', async () => {
     const session = await registerUser(httpA);
@@ -177,7 +140,7 @@ describe.runIf(databaseUrl && redisUrl)('two nodes sharing Redis', () => {
 
   it('cuts on node B the sockets of a session that refresh-token reuse ended on node A', async () => {
     const session = await registerUser(httpA);
-    const onB = await online(nodeB.baseUrl, session.accessToken);
+    const onB = await nodeB.online(session);
     const cut = disconnection(onB.socket);
 
     await reuseRefreshToken(httpA, session);
@@ -199,23 +162,16 @@ describe.runIf(databaseUrl && redisUrl)('two nodes sharing Redis', () => {
 
 describe.runIf(databaseUrl)('Redis outage', () => {
   const redis = new PrivateRedis(OUTAGE_REDIS_PORT);
-  let nodeA: TestApp;
-  let nodeB: TestApp;
-
-  beforeAll(async () => {
-    await redis.start();
-    nodeA = await startTestApp({ REDIS_URL: redis.url });
-    nodeB = await startTestApp({ REDIS_URL: redis.url });
-  });
-  afterAll(async () => {
-    await nodeA.close();
-    await nodeB.close();
-    await redis.kill();
-  });
+  // Hooks run in order and after-hooks in reverse: Redis is up before the nodes start and
+  // killed after they close.
+  beforeAll(() => redis.start());
+  afterAll(() => redis.kill());
+  const nodeA = useTestApp({ REDIS_URL: redis.url });
+  const nodeB = useTestApp({ REDIS_URL: redis.url });
 
   it('asks the database while Redis is down, and writes the revocation to Redis once it is back', async () => {
-    const httpA = httpClient(nodeA.baseUrl);
-    const httpB = httpClient(nodeB.baseUrl);
+    const { http: httpA } = nodeA;
+    const { http: httpB } = nodeB;
     const session = await registerUser(httpA);
     await redis.kill();
 
@@ -228,7 +184,10 @@ describe.runIf(databaseUrl)('Redis outage', () => {
     const probe = new Redis(redis.url);
     try {
       const key = `parley:session:revoked:${claimsOf(session.accessToken).sid}`;
-      await waitFor(async () => (await probe.exists(key)) === 1, 10_000, 'the revocation in redis');
+      await vi.waitFor(
+        async () => expect((await probe.exists(key)) === 1, 'the revocation in redis').toBe(true),
+        { timeout: 10_000 },
+      );
       expect((await httpB.get('/users/me', session.accessToken)).status).toBe(401);
     } finally {
       probe.disconnect();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   connect,
   createDirect,
@@ -11,7 +11,8 @@ import {
   type ChatSocket,
   type Session,
 } from '../support/chat-client.js';
-import { ApiNode, freePort, PrivateRedis, waitFor } from '../support/cluster.js';
+import { freePort } from '../../../../bench/src/free-port.js';
+import { ApiNode, PrivateRedis } from '../support/cluster.js';
 import { httpClient, startTestApp, type TestApp } from '../support/test-app.js';
 
 const databaseUrl = inject('databaseUrl');
@@ -95,10 +96,13 @@ describe(`L1: MAX_SOCKETS_PER_USER=${CAP}`, () => {
     expect(await handshake(sut.baseUrl, bob.accessToken)).toBe('connected');
 
     sockets[0]!.close();
-    await waitFor(
-      async () => (await handshake(sut.baseUrl, alice.accessToken)) === 'connected',
-      5_000,
-      'a freed slot',
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await handshake(sut.baseUrl, alice.accessToken)) === 'connected',
+          'a freed slot',
+        ).toBe(true),
+      { timeout: 5_000, interval: 100 },
     );
   });
 
@@ -179,10 +183,13 @@ describe(`L1: MAX_SOCKETS_PER_USER=${CAP}`, () => {
       await node1.stop('SIGKILL');
 
       const crashedAt = Date.now();
-      await waitFor(
-        async () => (await handshake(node2.baseUrl, alice.accessToken)) === 'connected',
-        10_000,
-        'the crashed node to stop counting',
+      await vi.waitFor(
+        async () =>
+          expect(
+            (await handshake(node2.baseUrl, alice.accessToken)) === 'connected',
+            'the crashed node to stop counting',
+          ).toBe(true),
+        { timeout: 10_000, interval: 100 },
       );
       expect(Date.now() - crashedAt).toBeLessThan(5_000);
     },

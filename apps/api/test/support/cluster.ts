@@ -1,37 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HealthReport } from '@parley/protocol';
+import { expect, vi } from 'vitest';
+import { freePort } from '../../../../bench/src/free-port.js';
 import { TEST_JWT_SECRET } from './test-app.js';
 
 const mainScript = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
@@ -54,16 +31,17 @@ export class PrivateRedis {
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
-    await waitFor(
-      () =>
-        new Promise((resolve) => {
+    await vi.waitFor(
+      async () => {
+        const answer = await new Promise<string>((resolve) => {
           const probe = spawn('redis-cli', ['-p', String(this.port), 'ping'], { stdio: 'pipe' });
           let output = '';
           probe.stdout.on('data', (chunk) => (output += chunk));
-          probe.on('exit', () => resolve(output.includes('PONG')));
-        }),
-      10_000,
-      `redis on port ${this.port}`,
+          probe.on('exit', () => resolve(output));
+        });
+        expect(answer, `redis on port ${this.port}`).toContain('PONG');
+      },
+      { timeout: 10_000, interval: 100 },
     );
   }
 
@@ -104,14 +82,16 @@ export class ApiNode {
     child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const node = new ApiNode(child, `http://127.0.0.1:${port}`, output);
-    await waitFor(
-      async () => (await fetch(`${node.baseUrl}/health`)).ok,
-      20_000,
-      `API node on port ${port}`,
-    ).catch((error: Error) => {
-      child.kill('SIGKILL');
-      throw new Error(`${error.message}\n${output.join('')}`);
-    });
+    await vi
+      .waitFor(
+        async () =>
+          expect((await fetch(`${node.baseUrl}/health`)).ok, `API node on port ${port}`).toBe(true),
+        { timeout: 20_000, interval: 100 },
+      )
+      .catch((error: Error) => {
+        child.kill('SIGKILL');
+        throw new Error(`${error.message}\n${output.join('')}`);
+      });
     return node;
   }
 
@@ -127,5 +107,3 @@ export class ApiNode {
     return { status: response.status, body: (await response.json()) as HealthReport };
   }
 }
-
-export { waitFor };

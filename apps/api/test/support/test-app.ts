@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/app-config.js';
 
@@ -22,9 +22,14 @@ export interface TestApp {
  * app from `webAppFolder` when given); with `logDestination`, its log lines go there (set
  * LOG_LEVEL too: the default is silent).
  */
+export interface TestAppOptions {
+  webAppFolder?: string;
+  logDestination?: DestinationStream;
+}
+
 export async function startTestApp(
   environment: Record<string, string> = {},
-  options: { webAppFolder?: string; logDestination?: DestinationStream } = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = loadConfig({
@@ -59,8 +64,12 @@ export interface HttpResult<T = any> {
   headers: Headers;
 }
 
-/** A raw HTTP client: tests check the wire exactly as a third-party client sees it. */
-export function httpClient(baseUrl: string) {
+/**
+ * A raw HTTP client: tests check the wire exactly as a third-party client sees it. `baseUrl` may
+ * be a function, read on each request, for a client made before its node has started.
+ */
+export function httpClient(baseUrl: string | (() => string)) {
+  const base = typeof baseUrl === 'function' ? baseUrl : () => baseUrl;
   async function request<T = any>(
     method: string,
     path: string,
@@ -71,7 +80,7 @@ export function httpClient(baseUrl: string) {
       options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
+    const response = await fetch(`${base()}${path}`, { method, headers, body: payload });
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -87,6 +96,16 @@ export function httpClient(baseUrl: string) {
     post: <T = any>(path: string, body?: unknown, token?: string) =>
       request<T>('POST', path, { body, token }),
   };
+}
+
+/** The contract's error body (`{statusCode, error, message}`) with `status`. */
+export function expectContractError(response: { status: number; body: unknown }, status: number) {
+  expect(response.status).toBe(status);
+  expect(response.body).toEqual({
+    statusCode: status,
+    error: expect.any(String),
+    message: expect.any(String),
+  });
 }
 
 /** A username unique to this run, so suites can share one database. */

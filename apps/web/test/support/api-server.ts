@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../../bench/src/free-port';
 import { repoRoot } from './paths';
 
 const mainScript = join(repoRoot, 'apps/api/dist/main.js');
 /** Fixed, so tokens issued before a restart stay valid after it. */
 const JWT_SECRET = 'web-e2e-secret-that-is-at-least-32-characters';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * The built API in its own process, serving the built web app at `/`. It can be stopped and

@@ -1,3 +1,5 @@
+import { afterEach } from 'vitest';
+import { useTestApp } from '../../../../apps/api/test/support/api-context.js';
 import { uniqueUsername } from '../../../../apps/api/test/support/test-app.js';
 import {
   ParleyClient,
@@ -13,7 +15,7 @@ export const FAST_BACKOFF = { initialDelayMs: 100, maxDelayMs: 1000, randomizati
 
 const openClients = new Set<ParleyClient>();
 
-/** A client of a newly registered user (closed by `closeClients`). */
+/** A client of a newly registered user (closed after the test). */
 export async function signUp(
   baseUrl: string,
   name: string,
@@ -25,16 +27,26 @@ export async function signUp(
   return client;
 }
 
-/** A client from stored state, e.g. an app restart (closed by `closeClients`). */
+/** A client from stored state, e.g. an app restart (closed after the test). */
 export function reopen(options: ParleyClientOptions): ParleyClient {
   const client = new ParleyClient({ backoff: FAST_BACKOFF, ...options });
   openClients.add(client);
   return client;
 }
 
-export function closeClients(): void {
+function closeClients(): void {
   for (const client of openClients) client.close();
   openClients.clear();
+}
+
+/**
+ * The API for an SDK suite: started before its tests, closed after them, with every client a
+ * test opened (`signUp`, `reopen`) closed after that test. Read `baseUrl` inside tests.
+ */
+export function useApi(environment: Record<string, string> = {}) {
+  const api = useTestApp(environment);
+  afterEach(() => closeClients());
+  return api;
 }
 
 /** Everything `client` emits as `event` from now on. */
@@ -57,5 +69,3 @@ export function untilStatus(client: ParleyClient, status: ConnectionStatus): Pro
     });
   });
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
