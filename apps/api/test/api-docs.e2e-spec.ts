@@ -1,22 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { buildAsyncApiDocument, buildOpenApiDocument, restRoutes } from '@parley/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from './support/api-context.js';
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
 let logLines: string[] = [];
-
-beforeAll(async () => {
-  sut = await startTestApp(
-    { LOG_LEVEL: 'info' },
-    { logDestination: { write: (line: string) => logLines.push(line) } },
-  );
-  http = httpClient(sut.baseUrl);
-});
-
-afterAll(() => sut.close());
+const sut = useTestApp(
+  { LOG_LEVEL: 'info' },
+  { logDestination: { write: (line: string) => logLines.push(line) } },
+);
+const { http } = sut;
 
 interface RouterLayer {
   route?: { path: string; methods: Record<string, boolean> };

@@ -1,32 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { NIL_UUID } from '@parley/protocol';
 import { io } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  connect,
-  createDirect,
-  registerUser,
-  request,
-  type ChatSocket,
-} from './support/chat-client.js';
-import { httpClient, startTestApp, type TestApp } from './support/test-app.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useTestApp } from './support/api-context.js';
+import { request, type ChatSocket } from './support/chat-client.js';
 
 // The two clarifications of contract section 4 that third-party clients asked for.
 
-let sut: TestApp;
-let http: ReturnType<typeof httpClient>;
-const opened: ChatSocket[] = [];
-
-beforeAll(async () => {
-  sut = await startTestApp();
-  http = httpClient(sut.baseUrl);
-});
+const sut = useTestApp();
+const { http, online, users, createDirect } = sut;
+// Sockets made with the bare client, to watch the wire; the harness closes its own.
+const rawSockets: ChatSocket[] = [];
 
 afterEach(() => {
-  for (const socket of opened.splice(0)) socket.close();
+  for (const socket of rawSockets.splice(0)) socket.close();
 });
-
-afterAll(() => sut.close());
 
 describe('the presence snapshot', () => {
   // The JS v4 client (like the Python one) buffers events that come before CONNECT and emits
@@ -35,9 +23,9 @@ describe('the presence snapshot', () => {
   it.each([[['websocket']], [['polling', 'websocket']]])(
     'comes after `connect`, never before it (transports %j)',
     async (transports) => {
-      const [peer, user] = await Promise.all([registerUser(http), registerUser(http)]);
-      await createDirect(http, user, peer);
-      opened.push((await connect(sut.baseUrl, peer.accessToken)).socket);
+      const [peer, user] = await users(2);
+      await createDirect(user, peer);
+      await online(peer);
 
       const socket: ChatSocket = io(sut.baseUrl, {
         auth: { token: user.accessToken },
@@ -45,7 +33,7 @@ describe('the presence snapshot', () => {
         reconnection: false,
         forceNew: true,
       });
-      opened.push(socket);
+      rawSockets.push(socket);
       const packets: string[] = [];
       const events: string[] = [];
       socket.io.on('packet', (packet) => {
@@ -63,11 +51,10 @@ describe('the presence snapshot', () => {
 
 describe('clientMsgId', () => {
   it('refuses the nil UUID with VALIDATION, and stores and sends nothing', async () => {
-    const [alice, bob] = await Promise.all([registerUser(http), registerUser(http)]);
-    const conversation = await createDirect(http, alice, bob);
-    const aliceClient = await connect(sut.baseUrl, alice.accessToken);
-    const bobClient = await connect(sut.baseUrl, bob.accessToken);
-    opened.push(aliceClient.socket, bobClient.socket);
+    const [alice, bob] = await users(2);
+    const conversation = await createDirect(alice, bob);
+    const aliceClient = await online(alice);
+    const bobClient = await online(bob);
 
     const ack = await request(aliceClient.socket, 'message:send', {
       conversationId: conversation.id,
@@ -86,10 +73,9 @@ describe('clientMsgId', () => {
   });
 
   it('takes any other UUID (the max UUID too), upper-case hex folded to lower case', async () => {
-    const [alice, bob] = await Promise.all([registerUser(http), registerUser(http)]);
-    const conversation = await createDirect(http, alice, bob);
-    const { socket } = await connect(sut.baseUrl, alice.accessToken);
-    opened.push(socket);
+    const [alice, bob] = await users(2);
+    const conversation = await createDirect(alice, bob);
+    const { socket } = await online(alice);
 
     for (const clientMsgId of [
       randomUUID(),
