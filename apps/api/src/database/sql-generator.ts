@@ -34,17 +34,15 @@ const preparedName = (className: string, method: string, variant?: string) =>
     .filter(Boolean)
     .join('_');
 
-// The statements are written indented inside template literals: take the first line's indent
-// off every line (fragments interpolated with less indent lose what they have).
-function dedent(text: string): string {
-  const lines = text.split('\n').map((line) => line.trimEnd());
-  while (lines[0] === '') lines.shift();
-  while (lines.at(-1) === '') lines.pop();
-  const first = lines[0] ?? '';
-  const indent = first.length - first.trimStart().length;
-  return lines
-    .map((line) => line.slice(Math.min(indent, line.length - line.trimStart().length)))
-    .join('\n');
+// One line per statement, whatever the indentation of the template literal it was written in: a
+// change to a statement is a one-line diff, and the file never repeats the repository's layout.
+// (No statement holds a line comment or a multi-line string literal that this would break.)
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ');
 }
 
 function renderStatement(label: string, name: string, statement: RecordedStatement): string {
@@ -53,7 +51,7 @@ function renderStatement(label: string, name: string, statement: RecordedStateme
     `-- ${label}`,
     ...(params.length > 0 ? [`-- ${params.join(', ')}`] : []),
     `prepare ${name} as`,
-    `${dedent(statement.text)};`,
+    `${oneLine(statement.text)};`,
   ].join('\n');
 }
 

@@ -20,15 +20,7 @@ update "conversation_members" set "request_state" = $1 where ("conversation_memb
 -- ConversationsRepository.createGroup
 -- $1 = "hello", $2 = "00000000-0000-7000-8000-00000000a001", $3 = "{00000000-0000-7000-8000-00000000a002}"
 prepare conversations_create_group as
-with conversation as (
-  insert into conversations (type, name) values ('group', $1) returning id
-), members as (
-  insert into conversation_members (conversation_id, user_id, role)
-  select id, $2::uuid, 'owner' from conversation
-  union all
-  select id, member_id, 'member' from conversation, unnest($3::uuid[]) as member_id
-)
-select id from conversation;
+with conversation as ( insert into conversations (type, name) values ('group', $1) returning id ), members as ( insert into conversation_members (conversation_id, user_id, role) select id, $2::uuid, 'owner' from conversation union all select id, member_id, 'member' from conversation, unnest($3::uuid[]) as member_id ) select id from conversation;
 
 -- ConversationsRepository.rename
 -- $1 = "hello", $2 = "00000000-0000-7000-8000-00000000c001"
@@ -38,135 +30,24 @@ update "conversations" set "name" = $1, "updated_at" = now() where "conversation
 -- ConversationsRepository.findView
 -- $1 = "00000000-0000-7000-8000-00000000a001", $2 = "00000000-0000-7000-8000-00000000c001", $3 = 1
 prepare conversations_find_view as
-select
-c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-viewer.request_state,
-(select json_agg(json_build_object(
-      'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
-      'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_read_seq else 0 end,
-      'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_delivered_seq else 0 end)
-    order by m.joined_at, u.username)
-from conversation_members m join users u on u.id = m.user_id
-where m.conversation_id = c.id) as members,
-(select json_build_object(
-      'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-      'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-      'type', msg.type, 'createdAt', msg.created_at)
-from messages msg
-where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-from conversation_members viewer
-join conversations c on c.id = viewer.conversation_id
-where viewer.user_id = $1 and viewer.conversation_id = $2
-  and viewer.request_state is distinct from 'declined'
-order by c.updated_at desc, c.id desc
-limit $3;
+select c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq, viewer.request_state, (select json_agg(json_build_object( 'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role, 'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_read_seq else 0 end, 'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_delivered_seq else 0 end) order by m.joined_at, u.username) from conversation_members m join users u on u.id = m.user_id where m.conversation_id = c.id) as members, (select json_build_object( 'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq, 'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content, 'type', msg.type, 'createdAt', msg.created_at) from messages msg where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message from conversation_members viewer join conversations c on c.id = viewer.conversation_id where viewer.user_id = $1 and viewer.conversation_id = $2 and viewer.request_state is distinct from 'declined' order by c.updated_at desc, c.id desc limit $3;
 
 -- ConversationsRepository.findViewOfAnyMember
 -- $1 = "00000000-0000-7000-8000-00000000c001", $2 = 1
 prepare conversations_find_view_of_any_member as
-select
-c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-viewer.request_state,
-(select json_agg(json_build_object(
-      'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
-      'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_read_seq else 0 end,
-      'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_delivered_seq else 0 end)
-    order by m.joined_at, u.username)
-from conversation_members m join users u on u.id = m.user_id
-where m.conversation_id = c.id) as members,
-(select json_build_object(
-      'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-      'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-      'type', msg.type, 'createdAt', msg.created_at)
-from messages msg
-where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-from conversation_members viewer
-join conversations c on c.id = viewer.conversation_id
-where viewer.conversation_id = $1
-order by c.updated_at desc, c.id desc
-limit $2;
+select c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq, viewer.request_state, (select json_agg(json_build_object( 'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role, 'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_read_seq else 0 end, 'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_delivered_seq else 0 end) order by m.joined_at, u.username) from conversation_members m join users u on u.id = m.user_id where m.conversation_id = c.id) as members, (select json_build_object( 'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq, 'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content, 'type', msg.type, 'createdAt', msg.created_at) from messages msg where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message from conversation_members viewer join conversations c on c.id = viewer.conversation_id where viewer.conversation_id = $1 order by c.updated_at desc, c.id desc limit $2;
 
 -- ConversationsRepository.listViews
 -- $1 = "00000000-0000-7000-8000-00000000a001", $2 = 51
 prepare conversations_list_views as
-select
-c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-viewer.request_state,
-(select json_agg(json_build_object(
-      'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
-      'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_read_seq else 0 end,
-      'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_delivered_seq else 0 end)
-    order by m.joined_at, u.username)
-from conversation_members m join users u on u.id = m.user_id
-where m.conversation_id = c.id) as members,
-(select json_build_object(
-      'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-      'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-      'type', msg.type, 'createdAt', msg.created_at)
-from messages msg
-where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-from conversation_members viewer
-join conversations c on c.id = viewer.conversation_id
-where viewer.user_id = $1 and viewer.request_state is null
-order by c.updated_at desc, c.id desc
-limit $2;
+select c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq, viewer.request_state, (select json_agg(json_build_object( 'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role, 'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_read_seq else 0 end, 'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_delivered_seq else 0 end) order by m.joined_at, u.username) from conversation_members m join users u on u.id = m.user_id where m.conversation_id = c.id) as members, (select json_build_object( 'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq, 'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content, 'type', msg.type, 'createdAt', msg.created_at) from messages msg where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message from conversation_members viewer join conversations c on c.id = viewer.conversation_id where viewer.user_id = $1 and viewer.request_state is null order by c.updated_at desc, c.id desc limit $2;
 
 -- ConversationsRepository.listViews (before)
 -- $1 = "00000000-0000-7000-8000-00000000a001", $2 = "2025-06-01T12:00:00.000Z", $3 = "00000000-0000-7000-8000-00000000c001", $4 = 51
 prepare conversations_list_views_before as
-select
-c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-viewer.request_state,
-(select json_agg(json_build_object(
-      'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
-      'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_read_seq else 0 end,
-      'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_delivered_seq else 0 end)
-    order by m.joined_at, u.username)
-from conversation_members m join users u on u.id = m.user_id
-where m.conversation_id = c.id) as members,
-(select json_build_object(
-      'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-      'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-      'type', msg.type, 'createdAt', msg.created_at)
-from messages msg
-where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-from conversation_members viewer
-join conversations c on c.id = viewer.conversation_id
-where viewer.user_id = $1 and viewer.request_state is null and (c.updated_at, c.id) < ($2::timestamptz, $3::uuid)
-order by c.updated_at desc, c.id desc
-limit $4;
+select c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq, viewer.request_state, (select json_agg(json_build_object( 'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role, 'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_read_seq else 0 end, 'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_delivered_seq else 0 end) order by m.joined_at, u.username) from conversation_members m join users u on u.id = m.user_id where m.conversation_id = c.id) as members, (select json_build_object( 'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq, 'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content, 'type', msg.type, 'createdAt', msg.created_at) from messages msg where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message from conversation_members viewer join conversations c on c.id = viewer.conversation_id where viewer.user_id = $1 and viewer.request_state is null and (c.updated_at, c.id) < ($2::timestamptz, $3::uuid) order by c.updated_at desc, c.id desc limit $4;
 
 -- ConversationsRepository.listViews (requests)
 -- $1 = "00000000-0000-7000-8000-00000000a001", $2 = 51
 prepare conversations_list_views_requests as
-select
-c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
-viewer.request_state,
-(select json_agg(json_build_object(
-      'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
-      'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_read_seq else 0 end,
-      'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id
-        then m.last_delivered_seq else 0 end)
-    order by m.joined_at, u.username)
-from conversation_members m join users u on u.id = m.user_id
-where m.conversation_id = c.id) as members,
-(select json_build_object(
-      'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
-      'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-      'type', msg.type, 'createdAt', msg.created_at)
-from messages msg
-where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message
-from conversation_members viewer
-join conversations c on c.id = viewer.conversation_id
-where viewer.user_id = $1 and viewer.request_state = 'pending'
-order by c.updated_at desc, c.id desc
-limit $2;
+select c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq, viewer.request_state, (select json_agg(json_build_object( 'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role, 'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_read_seq else 0 end, 'lastDeliveredSeq', case when m.request_state is null or m.user_id = viewer.user_id then m.last_delivered_seq else 0 end) order by m.joined_at, u.username) from conversation_members m join users u on u.id = m.user_id where m.conversation_id = c.id) as members, (select json_build_object( 'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq, 'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content, 'type', msg.type, 'createdAt', msg.created_at) from messages msg where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message from conversation_members viewer join conversations c on c.id = viewer.conversation_id where viewer.user_id = $1 and viewer.request_state = 'pending' order by c.updated_at desc, c.id desc limit $2;

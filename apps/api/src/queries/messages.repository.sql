@@ -5,42 +5,7 @@
 -- MessagesRepository.send
 -- $1 = "00000000-0000-7000-8000-00000000c001", $2 = "00000000-0000-7000-8000-00000000a001", $3 = "00000000-0000-7000-8000-00000000a001", $4 = "00000000-0000-7000-8000-00000000d001", $5 = "00000000-0000-7000-8000-00000000c001", $6 = "00000000-0000-7000-8000-00000000e001", $7 = "00000000-0000-7000-8000-00000000a001", $8 = "00000000-0000-7000-8000-00000000d001", $9 = "hello"
 prepare messages_send as
-with membership as (
-  select request_state, has_sent from conversation_members
-  where conversation_id = $1 and user_id = $2
-    and request_state is distinct from 'declined'
-), existing as (
-  select * from messages
-  where sender_id = $3 and client_msg_id = $4
-), next_seq as (
-  update conversations
-  set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
-  where id = $5
-    and exists (select 1 from membership) and not exists (select 1 from existing)
-  returning id, last_seq
-), inserted as (
-  insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
-  select $6::uuid, id, last_seq, $7::uuid, $8::uuid,
-    $9::text
-  from next_seq
-  returning *
-), sender_watermarks as (
-  update conversation_members
-  set last_read_seq = greatest(last_read_seq, inserted.seq),
-      last_delivered_seq = greatest(last_delivered_seq, inserted.seq),
-      has_sent = true, request_state = null
-  from inserted
-  where conversation_members.conversation_id = inserted.conversation_id
-    and conversation_members.user_id = inserted.sender_id
-)
-select true as created,
-  coalesce((select request_state = 'pending' from membership), false) as accepted_request,
-  coalesce((select not has_sent from membership), false) as first_send,
-  inserted.*
-from inserted
-union all
-select false as created, false as accepted_request, false as first_send, existing.*
-from existing;
+with membership as ( select request_state, has_sent from conversation_members where conversation_id = $1 and user_id = $2 and request_state is distinct from 'declined' ), existing as ( select * from messages where sender_id = $3 and client_msg_id = $4 ), next_seq as ( update conversations set last_seq = last_seq + 1, last_message_at = now(), updated_at = now() where id = $5 and exists (select 1 from membership) and not exists (select 1 from existing) returning id, last_seq ), inserted as ( insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content) select $6::uuid, id, last_seq, $7::uuid, $8::uuid, $9::text from next_seq returning * ), sender_watermarks as ( update conversation_members set last_read_seq = greatest(last_read_seq, inserted.seq), last_delivered_seq = greatest(last_delivered_seq, inserted.seq), has_sent = true, request_state = null from inserted where conversation_members.conversation_id = inserted.conversation_id and conversation_members.user_id = inserted.sender_id ) select true as created, coalesce((select request_state = 'pending' from membership), false) as accepted_request, coalesce((select not has_sent from membership), false) as first_send, inserted.* from inserted union all select false as created, false as accepted_request, false as first_send, existing.* from existing;
 
 -- MessagesRepository.findByClientMsgId
 -- $1 = "00000000-0000-7000-8000-00000000a001", $2 = "00000000-0000-7000-8000-00000000d001"
@@ -65,49 +30,9 @@ select "id", "conversation_id", "seq", "sender_id", "client_msg_id", "content", 
 -- MessagesRepository.advanceWatermarks
 -- $1 = "00000000-0000-7000-8000-00000000c001", $2 = "00000000-0000-7000-8000-00000000a001", $3 = 1, $4 = 2, $5 = 1, $6 = "00000000-0000-7000-8000-00000000c001", $7 = "00000000-0000-7000-8000-00000000a001"
 prepare messages_advance_watermarks as
-with previous as (
-  select m.last_read_seq, m.last_delivered_seq, m.request_state, c.last_seq
-  from conversation_members m join conversations c on c.id = m.conversation_id
-  where m.conversation_id = $1 and m.user_id = $2
-    and m.request_state is distinct from 'declined'
-), advanced as (
-  update conversation_members m
-  set last_read_seq = greatest(m.last_read_seq, least($3::bigint, previous.last_seq)),
-      last_delivered_seq = greatest(
-        m.last_delivered_seq,
-        least(greatest($4::bigint, $5::bigint), previous.last_seq))
-  from previous
-  where m.conversation_id = $6 and m.user_id = $7
-  returning m.last_read_seq, m.last_delivered_seq
-)
-select previous.last_read_seq as "previousReadSeq",
-       previous.last_delivered_seq as "previousDeliveredSeq",
-       advanced.last_read_seq as "lastReadSeq",
-       advanced.last_delivered_seq as "lastDeliveredSeq",
-       previous.last_seq as "lastSeq",
-       previous.request_state = 'pending' as request
-from previous, advanced;
+with previous as ( select m.last_read_seq, m.last_delivered_seq, m.request_state, c.last_seq from conversation_members m join conversations c on c.id = m.conversation_id where m.conversation_id = $1 and m.user_id = $2 and m.request_state is distinct from 'declined' ), advanced as ( update conversation_members m set last_read_seq = greatest(m.last_read_seq, least($3::bigint, previous.last_seq)), last_delivered_seq = greatest( m.last_delivered_seq, least(greatest($4::bigint, $5::bigint), previous.last_seq)) from previous where m.conversation_id = $6 and m.user_id = $7 returning m.last_read_seq, m.last_delivered_seq ) select previous.last_read_seq as "previousReadSeq", previous.last_delivered_seq as "previousDeliveredSeq", advanced.last_read_seq as "lastReadSeq", advanced.last_delivered_seq as "lastDeliveredSeq", previous.last_seq as "lastSeq", previous.request_state = 'pending' as request from previous, advanced;
 
 -- MessagesRepository.messagesSince
 -- $1 = "[{\"conversationId\":\"00000000-0000-7000-8000-00000000c001\",\"seq\":1}]", $2 = "00000000-0000-7000-8000-00000000a001", $3 = 50, $4 = 51
 prepare messages_messages_since as
-with cursors as (
-  select * from json_to_recordset($1::json)
-    as cursor_row("conversationId" uuid, seq bigint)
-), mine as (
-  select c.id, c.last_seq, cursors.seq as cursor_seq
-  from conversation_members m
-  join conversations c on c.id = m.conversation_id
-  left join cursors on cursors."conversationId" = c.id
-  where m.user_id = $2 and m.request_state is distinct from 'declined'
-)
-select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
-from mine
-left join lateral (
-  select * from messages
-  where messages.conversation_id = mine.id
-    and messages.seq > coalesce(mine.cursor_seq, greatest(mine.last_seq - $3, 0))
-  order by messages.seq
-  limit $4
-) msg on true
-order by mine.id, msg.seq;
+with cursors as ( select * from json_to_recordset($1::json) as cursor_row("conversationId" uuid, seq bigint) ), mine as ( select c.id, c.last_seq, cursors.seq as cursor_seq from conversation_members m join conversations c on c.id = m.conversation_id left join cursors on cursors."conversationId" = c.id where m.user_id = $2 and m.request_state is distinct from 'declined' ) select mine.id as sync_conversation_id, mine.cursor_seq, msg.* from mine left join lateral ( select * from messages where messages.conversation_id = mine.id and messages.seq > coalesce(mine.cursor_seq, greatest(mine.last_seq - $3, 0)) order by messages.seq limit $4 ) msg on true order by mine.id, msg.seq;

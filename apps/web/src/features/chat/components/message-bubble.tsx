@@ -1,4 +1,3 @@
-import type { Message } from '@parley/protocol';
 import { memo, type ReactNode } from 'react';
 import { Avatar } from '@/components/ui/avatar';
 import { AlertIcon } from '@/components/ui/icons';
@@ -6,7 +5,7 @@ import { cn } from '@/utils/cn';
 import { personColor } from '@/utils/person-color';
 import { formatClock } from '@/utils/format-time';
 import type { DeliveryStatus } from '../utils/delivery-status';
-import type { PendingMessage } from '../utils/timeline';
+import type { PendingMessage, StoredMessageItem } from '../utils/timeline';
 import { MessageStatus } from './message-status';
 import { MessageText } from './message-text';
 
@@ -74,13 +73,7 @@ function BubbleFrame({
   );
 }
 
-export interface MessageBubbleProps {
-  message: Message;
-  own: boolean;
-  senderName: string;
-  fromGroupPeer: boolean;
-  continuesRun: boolean;
-  endsRun: boolean;
+export interface MessageBubbleProps extends StoredMessageItem {
   status: DeliveryStatus | null;
 }
 

@@ -18,23 +18,24 @@ export interface PendingMessage {
   error: string | null;
 }
 
+/** A stored message as the chat draws it. */
+export interface StoredMessageItem {
+  message: Message;
+  own: boolean;
+  /** The sender's display name ("Former member" once they left). */
+  senderName: string;
+  /** Groups: someone else's message, drawn with the sender's avatar and name. */
+  fromGroupPeer: boolean;
+  /** Continues a run of the same sender: drawn closer to the one before, without a name. */
+  continuesRun: boolean;
+  /** The last of its run: carries the avatar and the bubble's tail. */
+  endsRun: boolean;
+}
+
 export type TimelineItem =
   | { kind: 'day'; key: string; label: string }
   | { kind: 'unread'; key: string }
-  | {
-      kind: 'message';
-      key: string;
-      message: Message;
-      own: boolean;
-      /** The sender's display name ("Former member" once they left). */
-      senderName: string;
-      /** Groups: someone else's message, drawn with the sender's avatar and name. */
-      fromGroupPeer: boolean;
-      /** Continues a run of the same sender: drawn closer to the one before, without a name. */
-      continuesRun: boolean;
-      /** The last of its run: carries the avatar and the bubble's tail. */
-      endsRun: boolean;
-    }
+  | ({ kind: 'message'; key: string } & StoredMessageItem)
   | {
       kind: 'pending';
       key: string;
