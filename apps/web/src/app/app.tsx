@@ -30,7 +30,8 @@ function Session() {
   const signedIn = useAuthStore((state) => state.signedIn);
   const signedOut = useAuthStore((state) => state.signedOut);
   const profileLoaded = useAuthStore((state) => state.profileLoaded);
-  // The SDK owns the id; a session it ended shows as signed out at once.
+  // The SDK owns the id. It is read at every render (a sign-in re-renders through `phase`);
+  // `signedOut` is the one change of it that comes without a render of ours.
   const clientUserId = useClientValue('signedOut', (current) => current.userId);
   const userId = phase === 'signedIn' ? clientUserId : null;
 
