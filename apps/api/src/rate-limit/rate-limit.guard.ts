@@ -1,10 +1,13 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { AuthenticatedRequest } from '../modules/auth/current-auth.decorator.js';
 import {
-  READ_RATE_LIMITERS,
-  USER_SEARCH_RATE_LIMITER,
-  type ReadRateLimiters,
-} from './rate-limit.module.js';
+  Inject,
+  Injectable,
+  mixin,
+  type CanActivate,
+  type ExecutionContext,
+  type Type,
+} from '@nestjs/common';
+import type { AuthenticatedRequest } from '../modules/auth/current-auth.decorator.js';
+import { READ_RATE_LIMITERS, type ReadRateLimiters } from './rate-limit.module.js';
 import { consumeOrRefuse, type RateLimiter } from './token-bucket.js';
 
 /**
@@ -24,14 +27,48 @@ export class RestReadRateLimitGuard implements CanActivate {
   }
 }
 
-/** `GET /users?search` per user (`USER_SEARCH_PER_MIN`). */
-@Injectable()
-export class UserSearchRateLimitGuard implements CanActivate {
-  constructor(@Inject(USER_SEARCH_RATE_LIMITER) private readonly limiter: RateLimiter) {}
+type RequestKey = (request: AuthenticatedRequest) => string;
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    await consumeOrRefuse(this.limiter, request.auth!.userId);
-    return true;
+function rateLimitGuard(limiterToken: symbol, keyOf: RequestKey): Type<CanActivate> {
+  @Injectable()
+  class RateLimitGuard implements CanActivate {
+    constructor(@Inject(limiterToken) private readonly limiter: RateLimiter) {}
+
+    async canActivate(context: ExecutionContext): Promise<boolean> {
+      await consumeOrRefuse(this.limiter, keyOf(context.switchToHttp().getRequest()));
+      return true;
+    }
   }
+  return mixin(RateLimitGuard);
+}
+
+const guards = new Map<string, Type<CanActivate>>();
+
+function memoizedGuard(kind: string, limiterToken: symbol, keyOf: RequestKey): Type<CanActivate> {
+  const key = `${kind}:${limiterToken.description}`;
+  let guard = guards.get(key);
+  if (!guard) {
+    guard = rateLimitGuard(limiterToken, keyOf);
+    guards.set(key, guard);
+  }
+  return guard;
+}
+
+/**
+ * Counts a route's requests per signed-in user in the bucket `limiterToken` names; for routes
+ * behind AccessTokenGuard.
+ * @example @UseGuards(RateLimitPerUser(USER_SEARCH_RATE_LIMITER))
+ */
+export function RateLimitPerUser(limiterToken: symbol): Type<CanActivate> {
+  return memoizedGuard('user', limiterToken, (request) => request.auth!.userId);
+}
+
+/**
+ * Counts a route's requests per client IP in the bucket `limiterToken` names: for public routes,
+ * which have no user to count by. `request.ip` is the socket's address, or behind trusted proxies
+ * (`TRUST_PROXY`) the client's.
+ * @example @UseGuards(RateLimitPerIp(AUTH_RATE_LIMITER))
+ */
+export function RateLimitPerIp(limiterToken: symbol): Type<CanActivate> {
+  return memoizedGuard('ip', limiterToken, (request) => request.ip ?? 'unknown');
 }

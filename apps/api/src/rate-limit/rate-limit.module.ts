@@ -8,7 +8,7 @@ import { MemoryTokenBucket, type RateLimiter } from './token-bucket.js';
 export const SEND_RATE_LIMITER = Symbol('SEND_RATE_LIMITER');
 /** Per-user `typing` bucket: typing events are cheap but fan out to the whole room. */
 export const TYPING_RATE_LIMITER = Symbol('TYPING_RATE_LIMITER');
-/** Per-IP register/login/refresh bucket (`AUTH_RATE_PER_MIN`). */
+/** Per-IP register/login/refresh bucket (`AUTH_RATE_PER_MIN`): slows brute force. */
 export const AUTH_RATE_LIMITER = Symbol('AUTH_RATE_LIMITER');
 
 /** Per-user conversation creation bucket (`CONVERSATION_CREATE_RATE_PER_MIN`). */
@@ -32,7 +32,7 @@ export interface ReadRateLimiters {
   restRead: RateLimiter;
 }
 
-/** Per-user bucket of privacy settings and message request answers. */
+/** Per-user bucket of privacy settings and message request answers: cheap, but each may fan out. */
 export const PRIVACY_RATE_LIMITER = Symbol('PRIVACY_RATE_LIMITER');
 /** Per-IP bucket of the API's descriptions and reference page (public, so not per user). */
 export const API_DOCS_RATE_LIMITER = Symbol('API_DOCS_RATE_LIMITER');

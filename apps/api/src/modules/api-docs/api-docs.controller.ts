@@ -1,8 +1,9 @@
 import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
 import { buildAsyncApiDocument, buildOpenApiDocument, documentQuerySchema } from '@parley/protocol';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { RateLimitPerIp } from '../../rate-limit/rate-limit.guard.js';
+import { API_DOCS_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import { Public } from '../auth/current-auth.decorator.js';
-import { ApiDocsRateLimitGuard } from './api-docs-rate-limit.guard.js';
 import { REFERENCE_PAGE_CSP, renderReferencePage } from './reference-page.js';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -13,7 +14,7 @@ const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  */
 @Public()
 @Controller()
-@UseGuards(ApiDocsRateLimitGuard)
+@UseGuards(RateLimitPerIp(API_DOCS_RATE_LIMITER))
 export class ApiDocsController {
   private readonly openApiJson: string;
   private readonly asyncApiJson: string;

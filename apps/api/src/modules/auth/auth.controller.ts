@@ -16,7 +16,8 @@ import type { Request, Response } from 'express';
 import { ValidationError } from '../../common/errors.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { AppConfig } from '../../config/app-config.js';
-import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
+import { RateLimitPerIp } from '../../rate-limit/rate-limit.guard.js';
+import { AUTH_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import { AuthService } from './auth.service.js';
 import { Public } from './current-auth.decorator.js';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-token-cookie.js';
@@ -36,7 +37,7 @@ export class AuthController {
 
   @Post('register')
   @Header('Cache-Control', 'no-store')
-  @UseGuards(AuthRateLimitGuard)
+  @UseGuards(RateLimitPerIp(AUTH_RATE_LIMITER))
   async register(
     @Body(new ZodValidationPipe(registerBodySchema)) body: RegisterInput,
     @Req() request: Request,
@@ -49,7 +50,7 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @UseGuards(AuthRateLimitGuard)
+  @UseGuards(RateLimitPerIp(AUTH_RATE_LIMITER))
   async login(
     @Body(new ZodValidationPipe(loginBodySchema)) body: LoginInput,
     @Ip() clientAddress: string,
@@ -64,7 +65,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @UseGuards(AuthRateLimitGuard)
+  @UseGuards(RateLimitPerIp(AUTH_RATE_LIMITER))
   async refresh(
     @Body(new ZodValidationPipe(refreshBodySchema)) body: RefreshInput,
     @Req() request: Request,

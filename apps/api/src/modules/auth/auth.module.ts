@@ -8,7 +8,6 @@ import { RedisConnection } from '../../redis/redis-connection.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenGuard } from './access-token.guard.js';
 import { AccessTokenService } from './access-token.service.js';
-import { AuthRateLimitGuard } from './auth-rate-limit.guard.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginThrottle, MemoryLoginThrottle, RedisLoginThrottle } from './login-throttle.js';
@@ -32,7 +31,6 @@ import { SessionRevocations } from './session-revocations.js';
   providers: [
     AuthService,
     AccessTokenService,
-    AuthRateLimitGuard,
     PasswordHasher,
     RefreshTokensRepository,
     SessionRevocations,

@@ -26,8 +26,9 @@ import {
 import type { Response } from 'express';
 import { UuidParamPipe } from '../../common/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { RateLimitPerUser } from '../../rate-limit/rate-limit.guard.js';
+import { PRIVACY_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
-import { PrivacyRateLimitGuard } from '../privacy/privacy-rate-limit.guard.js';
 import { ConversationsService } from './conversations.service.js';
 
 const conversationIdPipe = new UuidParamPipe('conversation');
@@ -99,7 +100,7 @@ export class ConversationsController {
   /** Accepts a message request the caller received (contract section 9). */
   @Post(':id/accept')
   @HttpCode(200)
-  @UseGuards(PrivacyRateLimitGuard)
+  @UseGuards(RateLimitPerUser(PRIVACY_RATE_LIMITER))
   accept(
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,
@@ -110,7 +111,7 @@ export class ConversationsController {
   /** Hides a message request from the caller for good. */
   @Post(':id/decline')
   @HttpCode(204)
-  @UseGuards(PrivacyRateLimitGuard)
+  @UseGuards(RateLimitPerUser(PRIVACY_RATE_LIMITER))
   decline(
     @CurrentAuth() auth: AuthContext,
     @Param('id', conversationIdPipe) id: string,

@@ -5,12 +5,13 @@ import {
   type PrivacySettingsPatchInput,
 } from '@parley/protocol';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
+import { RateLimitPerUser } from '../../rate-limit/rate-limit.guard.js';
+import { PRIVACY_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
-import { PrivacyRateLimitGuard } from './privacy-rate-limit.guard.js';
 import { PrivacyService } from './privacy.service.js';
 
 @Controller('users/me/privacy')
-@UseGuards(PrivacyRateLimitGuard)
+@UseGuards(RateLimitPerUser(PRIVACY_RATE_LIMITER))
 export class PrivacyController {
   constructor(private readonly privacyService: PrivacyService) {}
 

@@ -1,7 +1,8 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { userSearchQuerySchema, type User, type UserSearchInput } from '@parley/protocol';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
-import { UserSearchRateLimitGuard } from '../../rate-limit/rate-limit.guard.js';
+import { RateLimitPerUser } from '../../rate-limit/rate-limit.guard.js';
+import { USER_SEARCH_RATE_LIMITER } from '../../rate-limit/rate-limit.module.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
 import { UsersService } from './users.service.js';
 
@@ -15,7 +16,7 @@ export class UsersController {
   }
 
   @Get()
-  @UseGuards(UserSearchRateLimitGuard)
+  @UseGuards(RateLimitPerUser(USER_SEARCH_RATE_LIMITER))
   search(
     @CurrentAuth() auth: AuthContext,
     @Query(new ZodValidationPipe(userSearchQuerySchema))
