@@ -42,25 +42,13 @@ function rateLimitGuard(limiterToken: symbol, keyOf: RequestKey): Type<CanActiva
   return mixin(RateLimitGuard);
 }
 
-const guards = new Map<string, Type<CanActivate>>();
-
-function memoizedGuard(kind: string, limiterToken: symbol, keyOf: RequestKey): Type<CanActivate> {
-  const key = `${kind}:${limiterToken.description}`;
-  let guard = guards.get(key);
-  if (!guard) {
-    guard = rateLimitGuard(limiterToken, keyOf);
-    guards.set(key, guard);
-  }
-  return guard;
-}
-
 /**
  * Counts a route's requests per signed-in user in the bucket `limiterToken` names; for routes
  * behind AccessTokenGuard.
  * @example @UseGuards(RateLimitPerUser(USER_SEARCH_RATE_LIMITER))
  */
 export function RateLimitPerUser(limiterToken: symbol): Type<CanActivate> {
-  return memoizedGuard('user', limiterToken, (request) => request.auth!.userId);
+  return rateLimitGuard(limiterToken, (request) => request.auth!.userId);
 }
 
 /**
@@ -70,5 +58,5 @@ export function RateLimitPerUser(limiterToken: symbol): Type<CanActivate> {
  * @example @UseGuards(RateLimitPerIp(AUTH_RATE_LIMITER))
  */
 export function RateLimitPerIp(limiterToken: symbol): Type<CanActivate> {
-  return memoizedGuard('ip', limiterToken, (request) => request.ip ?? 'unknown');
+  return rateLimitGuard(limiterToken, (request) => request.ip ?? 'unknown');
 }
