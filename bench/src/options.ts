@@ -180,6 +180,7 @@ export const PRESETS: Record<string, ScenarioConfig[]> = {
     // Real clients, churn high enough that a few users drop and sync within the step.
     scenario({
       scenario: 'direct',
+      targets: ['parley'],
       nodes: 1,
       users: 20,
       conversations: 8,

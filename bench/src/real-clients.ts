@@ -57,6 +57,8 @@ export class ReceiptStepStats {
   observerOffline = 0;
   /** Measured receipt commands without an ack yet. */
   unanswered = 0;
+  /** Measured receipt commands on the wire when their socket dropped (churn): no ack will come. */
+  droppedWithSocket = 0;
 
   constructor(
     readonly measureStart: number,
@@ -84,6 +86,7 @@ export interface ReceiptSummary {
   uncovered: number;
   observerOffline: number;
   unanswered: number;
+  droppedWithSocket: number;
   errors: Record<string, number>;
 }
 
@@ -103,6 +106,11 @@ export class RealClients {
   >();
   private readonly deliveredTimers = new Map<LoadClient, ReturnType<typeof setTimeout>>();
   private readonly highestSent = new Map<string, number>();
+  /** Per socket, its measured receipt commands waiting for their ack. */
+  private readonly onWire = new Map<
+    LoadClient,
+    Set<{ dropped: boolean; stats: ReceiptStepStats }>
+  >();
   private readonly typing = new Set<LoadClient>();
   private readonly offlineUsers = new Set<number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -182,6 +190,7 @@ export class RealClients {
       uncovered: stats.uncovered,
       observerOffline: stats.observerOffline,
       unanswered: stats.unanswered,
+      droppedWithSocket: stats.droppedWithSocket,
       errors: { ...stats.errors.counts },
     };
   }
@@ -277,9 +286,16 @@ export class RealClients {
       list.push({ kind, seq, observer, sentAt, measured });
       this.pending.set(key, list);
     }
-    if (measured) stats.unanswered++;
+    const command = { dropped: false, stats };
+    if (measured) {
+      stats.unanswered++;
+      let commands = this.onWire.get(client);
+      if (!commands) this.onWire.set(client, (commands = new Set()));
+      commands.add(command);
+    }
     const onAck = (answer: Ack<object>) => {
-      if (!measured) return;
+      if (!measured || command.dropped) return;
+      this.onWire.get(client)?.delete(command);
       stats.unanswered--;
       if (!answer.ok) {
         stats.errors.add(`${kind}:${answer.error.code}`);
@@ -342,6 +358,13 @@ export class RealClients {
     clearTimeout(this.deliveredTimers.get(client));
     this.deliveredTimers.delete(client);
     this.deliveredBatch.get(client)?.clear();
+    const commands = this.onWire.get(client);
+    for (const command of commands ?? []) {
+      command.dropped = true;
+      command.stats.unanswered--;
+      command.stats.droppedWithSocket++;
+    }
+    commands?.clear();
     // Updates sent while it is away are lost to it (receipts are not synced): not the server's fault.
     for (const [key, list] of this.pending) {
       const remaining = list.filter((receipt) => {
