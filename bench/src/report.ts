@@ -438,6 +438,14 @@ export function summaryTable(results: Results): string {
         target: '< 50',
         met: (value) => value < 50,
       });
+      rows.push({
+        scenario: label,
+        metric: 'receipt:update events received per message (coalescing shrinks it)',
+        parley: parley?.receipts?.receiptUpdatesPerMessage,
+        ceiling: ceiling?.receipts?.receiptUpdatesPerMessage,
+        format: (value) => value.toFixed(1),
+        target: '',
+      });
     }
   }
   const connectionGroups = groupBy(
