@@ -133,8 +133,10 @@ async function main(): Promise<number> {
         context.profileDir = join(profileRoot, `${config.scenario}-${config.nodes}n`);
         mkdirSync(context.profileDir, { recursive: true });
       }
+      const startedAt = performance.now();
       try {
         await runScenario(context, config);
+        log(`  (${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
       } catch (error) {
         const message = `${config.scenario}: ${(error as Error).stack ?? String(error)}`;
         results.failures.push(message);

@@ -31,6 +31,8 @@ export interface SentRecord {
 export class StepStats {
   readonly ackLatency = new LatencyHistogram();
   readonly deliveryLatency = new LatencyHistogram();
+  /** Live deliveries only: without the time a churned socket was away before its sync. */
+  readonly liveDeliveryLatency = new LatencyHistogram();
   /** How late the generator itself emitted (actual send - scheduled): its own saturation. */
   readonly sendLag = new LatencyHistogram();
   readonly errors = new Counter();
@@ -77,6 +79,8 @@ export class DeliveryLedger {
   /** message:new of a message this generator did not send (or a socket outside the room). */
   unexpected = 0;
   content = 'x'.repeat(64);
+  /** Sees every message a socket gets, live or by sync, before it is counted (real clients). */
+  onMessage?: (client: LoadClient, message: Message, via: number) => void;
 
   addClient(client: LoadClient): void {
     for (const conversationId of client.conversationIds) {
@@ -155,6 +159,7 @@ export class DeliveryLedger {
 
   deliver(client: LoadClient, message: Message, via: number): void {
     client.noteSeq(message.conversationId, message.seq);
+    this.onMessage?.(client, message, via);
     const record = this.records.get(message.clientMsgId);
     if (!record) {
       // Sync answers also carry messages of earlier steps that this socket already had.
@@ -180,7 +185,9 @@ export class DeliveryLedger {
     if (via === SYNCED) step.deliveredBySync++;
     if (record.measured) {
       step.measuredDelivered++;
-      step.deliveryLatency.recordMs(performance.now() - record.scheduledAt);
+      const latency = performance.now() - record.scheduledAt;
+      step.deliveryLatency.recordMs(latency);
+      if (via === LIVE) step.liveDeliveryLatency.recordMs(latency);
     }
   }
 

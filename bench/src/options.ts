@@ -11,6 +11,11 @@ export interface ScenarioConfig {
   nodes: number;
   /** Registered users (direct: two per conversation; group: members are drawn from them). */
   users: number;
+  /**
+   * direct: conversations, between users (0, 1), (2, 3), ...; 0 means users / 2. With fewer
+   * than users / 2 the other users are connected but idle (`--conversations`).
+   */
+  conversations: number;
   socketsPerUser: number;
   groupSize: number;
   /** Group conversations (group scenario). */
@@ -34,13 +39,51 @@ export interface ScenarioConfig {
   /** reconnect-storm target: 99 % back and synced within this many seconds. */
   recoverSloSec: number;
   drainSec: number;
+  /** What real clients do besides sending (direct and group); see {@link REAL_CLIENTS}. */
+  behaviour: ClientBehaviour;
+  /** realistic: a step also fails when a receipt command's ack p99 exceeds this. */
+  receiptSloMs: number;
 }
+
+/** Real clients' traffic besides `message:send` (all off: a pure send benchmark). */
+export interface ClientBehaviour {
+  /** `message:delivered` per conversation, batched every 150 ms, as the web app sends it. */
+  receipts: boolean;
+  /** Share (0-1) of received messages that are marked read (`message:read`) a moment later. */
+  readShare: number;
+  /** Share (0-1) of received messages that start a typing episode (`typing` true, then false). */
+  typingShare: number;
+  /** Users (percent of all) who disconnect per minute; each reconnects and syncs seconds later. */
+  churnPercentPerMin: number;
+}
+
+const NO_BEHAVIOUR: ClientBehaviour = {
+  receipts: false,
+  readShare: 0,
+  typingShare: 0,
+  churnPercentPerMin: 0,
+};
+
+/** The realistic preset's clients (`--realistic` switches them on in any preset). */
+export const REAL_CLIENTS: ClientBehaviour = {
+  receipts: true,
+  readShare: 0.3,
+  typingShare: 0.1,
+  churnPercentPerMin: 5,
+};
+
+export const isRealistic = (behaviour: ClientBehaviour): boolean =>
+  behaviour.receipts ||
+  behaviour.readShare > 0 ||
+  behaviour.typingShare > 0 ||
+  behaviour.churnPercentPerMin > 0;
 
 const base: ScenarioConfig = {
   scenario: 'direct',
   targets: ['parley', 'baseline'],
   nodes: 2,
   users: 200,
+  conversations: 0,
   socketsPerUser: 1,
   groupSize: 50,
   groups: 4,
@@ -57,6 +100,8 @@ const base: ScenarioConfig = {
   stormSec: 25,
   recoverSloSec: 15,
   drainSec: 10,
+  behaviour: NO_BEHAVIOUR,
+  receiptSloMs: 50,
 };
 
 const scenario = (values: Partial<ScenarioConfig>): ScenarioConfig => ({ ...base, ...values });
@@ -75,6 +120,29 @@ const reconnectStorm = scenario({
   rates: [100],
   warmupSec: 3,
 });
+
+/** The issue's workloads with real clients: 1,000 users in 500 direct pairs; 50-member groups. */
+const realistic = [
+  scenario({
+    scenario: 'direct',
+    nodes: 1,
+    users: 1000,
+    conversations: 500,
+    rates: [1000],
+    durationSec: 15,
+    warmupSec: 5,
+    behaviour: REAL_CLIENTS,
+  }),
+  scenario({
+    scenario: 'group',
+    nodes: 1,
+    rates: [200],
+    sloMs: 50,
+    durationSec: 15,
+    warmupSec: 5,
+    behaviour: REAL_CLIENTS,
+  }),
+];
 
 export const PRESETS: Record<string, ScenarioConfig[]> = {
   smoke: [
@@ -109,6 +177,19 @@ export const PRESETS: Record<string, ScenarioConfig[]> = {
       drainSec: 5,
     }),
     scenario({ scenario: 'connections', targets: ['parley'], users: 10, steps: [200] }),
+    // Real clients, churn high enough that a few users drop and sync within the step.
+    scenario({
+      scenario: 'direct',
+      targets: ['parley'],
+      nodes: 1,
+      users: 20,
+      conversations: 8,
+      rates: [40],
+      durationSec: 3,
+      warmupSec: 1,
+      drainSec: 5,
+      behaviour: { ...REAL_CLIENTS, churnPercentPerMin: 120 },
+    }),
   ],
   connections: [connections],
   'connections-slow': [scenario({ scenario: 'connections', connectRate: 400 })],
@@ -116,6 +197,7 @@ export const PRESETS: Record<string, ScenarioConfig[]> = {
   'direct-1node': [scenario({ scenario: 'direct', nodes: 1 })],
   group: [group],
   'reconnect-storm': [reconnectStorm],
+  realistic,
   full: [connections, scenario({ scenario: 'direct', nodes: 1 }), direct, group, reconnectStorm],
 };
 
@@ -140,7 +222,8 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [--preset NAME] [flags]
 
 Presets: ${Object.keys(PRESETS).join(', ')} (default smoke)
-  smoke            every scenario, tiny (CI: exits 1 if anything is lost or duplicated)
+  smoke            every scenario, tiny, and real clients (CI: exits 1 if anything is lost or
+                   duplicated)
   connections      idle sockets stepped 1k, 5k, 10k, 20k, ... until connect errors or
                    handshake p99 > 1 s, connecting 1,000 per second
   connections-slow the same at 400 connects per second: how many sockets the nodes hold
@@ -148,18 +231,31 @@ Presets: ${Object.keys(PRESETS).join(', ')} (default smoke)
   direct-1node     the same against one node without Redis
   group            50-member groups, rate stepped up until delivery p99 > 50 ms or a loss
   reconnect-storm  5,000 clients, one node restarted under traffic
+  realistic        real clients on one node: receipts, reads, typing, presence churn; direct
+                   (1,000 users, 500 conversations, 1,000 msg/s) and 50-member groups (200 msg/s)
   full             connections, connections-slow, direct-1node, direct, group, reconnect-storm
 
 Flags (override the preset's values):
   --targets parley,baseline   what to measure (baseline: the bare socket.io ceiling)
   --nodes N                   server nodes (Redis joins them when N > 1)
   --users N                   registered users
+  --conversations N           direct: N conversations (users 2i, 2i+1; default users / 2),
+                              message i to conversation i mod N, its members in turn; users
+                              beyond 2N stay connected and idle (--users defaults to 2N).
+                              Group scenarios ignore it: their count is --groups
   --sockets-per-user N        sockets per user (several per user are legal)
   --group-size N --groups N   group scenario shape
   --rate R[,R2,...]           offered msg/s; a list is stepped up until a step fails
   --duration S --warmup S     seconds measured per step, seconds of warm-up before
   --slo-ms MS                 delivery p99 a step must stay under
   --arrival uniform|poisson   send schedule (open loop either way)
+  --realistic                 real clients in any preset (receipts, 30 % read, 10 % typing,
+                              5 %/min churn); each flag below overrides one behaviour
+  --receipts on|off           message:delivered per conversation every 150 ms (as the web app)
+  --read-share F              share of received messages marked read (message:read), 0-1
+  --typing-share F            share of received messages that start a typing episode, 0-1
+  --churn PCT                 percent of users who disconnect per minute (back in 1-4 s, sync)
+  --receipt-slo-ms MS         with receipts: receipt ack p99 a step must stay under (default 50)
   --clients N                 reconnect-storm sockets
   --storm S                   reconnect-storm seconds of traffic after the restart
   --restart-signal SIGTERM|SIGKILL
@@ -170,12 +266,17 @@ Flags (override the preset's values):
   --baseline-url URL[,URL]    aim at running baseline nodes
   --database-url URL          with --url: Parley's database, to check stored messages
   --admin-database-url URL    where the bench database is created (default postgres://postgres@127.0.0.1:5432/postgres)
-  --redis auto|on|off         Redis for the nodes the bench starts (auto: when nodes > 1)
+  --redis auto|on|off         Redis adapter for the nodes the bench starts, Parley and ceiling
+                              alike (auto: when nodes > 1; on: also with --nodes 1)
   --pool-size N               DATABASE_POOL_SIZE of every node (default 10)
   --profile                   run Parley nodes under --cpu-prof and print their top frames
   --json FILE                 also write every result as JSON
   --report FILE               print the tables of an earlier --json file; runs nothing
 `;
+
+/** `{ [key]: value }`, or nothing when the flag was not given. */
+const defined = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
 const list = (value: string) =>
   value
@@ -196,6 +297,12 @@ export function parseOptions(argv: string[]): BenchOptions {
       'group-size': { type: 'string' },
       groups: { type: 'string' },
       conversations: { type: 'string' },
+      realistic: { type: 'boolean', default: false },
+      receipts: { type: 'string' },
+      'read-share': { type: 'string' },
+      'typing-share': { type: 'string' },
+      churn: { type: 'string' },
+      'receipt-slo-ms': { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
@@ -247,7 +354,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   set('users', int(values.users, 'users'));
   set('socketsPerUser', int(values['sockets-per-user'], 'sockets-per-user'));
   set('groupSize', int(values['group-size'], 'group-size'));
-  set('groups', int(values.groups ?? values.conversations, 'groups'));
+  set('groups', int(values.groups, 'groups'));
+  set('receiptSloMs', int(values['receipt-slo-ms'], 'receipt-slo-ms'));
   set('durationSec', int(values.duration, 'duration'));
   set('warmupSec', int(values.warmup, 'warmup'));
   set('sloMs', int(values['slo-ms'], 'slo-ms'));
@@ -260,11 +368,37 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (values.arrival) overrides.poisson = values.arrival === 'poisson';
   if (values['restart-signal'])
     overrides.restartSignal = values['restart-signal'] as NodeJS.Signals;
-  // --conversations for direct: that many pairs.
+  const conversations = int(values.conversations, 'conversations');
+  const share = (value: string | undefined, name: string) => {
+    const parsed = int(value, name);
+    if (parsed !== undefined && parsed > 1) throw new Error(`--${name}: a share from 0 to 1`);
+    return parsed;
+  };
+  if (values.receipts && !['on', 'off'].includes(values.receipts)) {
+    throw new Error('--receipts: on or off');
+  }
+  const behaviourOverrides: Partial<ClientBehaviour> = {
+    ...(values.receipts ? { receipts: values.receipts === 'on' } : {}),
+    ...defined('readShare', share(values['read-share'], 'read-share')),
+    ...defined('typingShare', share(values['typing-share'], 'typing-share')),
+    ...defined('churnPercentPerMin', int(values.churn, 'churn')),
+  };
   const scenarios = preset.map((config) => {
     const merged = { ...config, ...overrides };
-    if (values.conversations && merged.scenario === 'direct' && !values.users) {
-      merged.users = 2 * Number(values.conversations);
+    merged.behaviour = {
+      ...(values.realistic ? REAL_CLIENTS : config.behaviour),
+      ...behaviourOverrides,
+    };
+    // Direct pairs only: groups have --groups, so one command line can shape both.
+    if (conversations !== undefined && merged.scenario === 'direct') {
+      merged.conversations = conversations;
+      if (!values.users) merged.users = 2 * conversations;
+    }
+    if (merged.scenario === 'direct' && 2 * merged.conversations > merged.users) {
+      throw new Error(
+        `--conversations ${merged.conversations} needs ${2 * merged.conversations} users, ` +
+          `not ${merged.users}`,
+      );
     }
     if (merged.scenario === 'group' && merged.groupSize > merged.users) {
       throw new Error(`--group-size ${merged.groupSize} is larger than --users ${merged.users}`);

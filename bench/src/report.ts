@@ -1,3 +1,5 @@
+import { isRealistic, type ScenarioConfig } from './options.js';
+import type { ReceiptSummary } from './real-clients.js';
 import type { ResourceSummary } from './sampler.js';
 import type { LatencySummary } from './stats.js';
 import { formatInt, formatMs, markdownTable } from './util.js';
@@ -20,16 +22,39 @@ export interface DeliveryOutcome {
 
 export interface MessagingStepResult extends DeliveryOutcome {
   scenario: string;
+  /** The scenario and its clients, e.g. `direct realistic`: what the summary groups by. */
+  workload?: string;
   target: string;
   nodes: number;
+  /** The nodes shared a Redis adapter; undefined: nodes not started by the bench. */
+  redis?: boolean;
+  users?: number;
+  conversations?: number;
   rate: number;
   sendLagP99Ms: number;
   unexpected: number;
   ackedPerSec: number;
   deliveriesPerSec: number;
+  /** Deliveries that came by `sync` (sockets back from presence churn), not live. */
+  deliveredBySync?: number;
+  /**
+   * With presence churn: live deliveries only, what the step's SLO applies to (a message to a
+   * user who is away arrives by sync when they are back; `delivery` counts those too).
+   */
+  liveDelivery?: LatencySummary;
   resources: ResourceSummary;
+  /** Receipts, typing and churn of real clients (the realistic preset). */
+  receipts?: ReceiptSummary;
   passed: boolean;
 }
+
+/** `direct`, `group`, or either with ` realistic` when its clients do more than send. */
+export function workloadLabel(config: ScenarioConfig): string {
+  return `${config.scenario}${isRealistic(config.behaviour) ? ' realistic' : ''}`;
+}
+
+const redisText = (redis: boolean | undefined) =>
+  redis === undefined ? '?' : redis ? 'yes' : 'no';
 
 export interface ConnectionStepResult {
   scenario: 'connections';
@@ -95,6 +120,8 @@ export function messagingTable(results: MessagingStepResult[]): string {
       'scenario',
       'target',
       'nodes',
+      'redis',
+      'users/conv',
       'offered/s',
       'acked/s',
       'deliv/s',
@@ -121,9 +148,11 @@ export function messagingTable(results: MessagingStepResult[]): string {
       'ok',
     ],
     results.map((result) => [
-      result.scenario,
+      result.workload ?? result.scenario,
       result.target,
       String(result.nodes),
+      redisText(result.redis),
+      result.users === undefined ? '?' : `${result.users}/${result.conversations}`,
       formatInt(result.rate),
       formatInt(result.ackedPerSec),
       formatInt(result.deliveriesPerSec),
@@ -149,6 +178,68 @@ export function messagingTable(results: MessagingStepResult[]): string {
       result.resources.machineBusyPercent.toFixed(0),
       result.passed ? 'yes' : 'NO',
     ]),
+  );
+}
+
+/** The real clients' side of the realistic steps: receipts, their fan-out, typing, churn. */
+export function receiptsTable(results: MessagingStepResult[]): string {
+  return markdownTable(
+    [
+      'scenario',
+      'target',
+      'offered/s',
+      'deliv p50',
+      'deliv p99',
+      'live deliv p99',
+      'by sync',
+      'delivered cmds',
+      'read cmds',
+      'rcpt ack p50',
+      'rcpt ack p99',
+      'delivered ack p99',
+      'read ack p99',
+      'fan-out lag p50',
+      'lag p99',
+      'receipt:update / msg',
+      'covered by msg',
+      'uncovered',
+      'observer offline',
+      'no ack (socket dropped)',
+      'typing sent/recv',
+      'disconnects',
+      'errors',
+    ],
+    results.flatMap(({ receipts, ...result }) =>
+      receipts
+        ? [
+            [
+              result.workload ?? result.scenario,
+              result.target,
+              formatInt(result.rate),
+              formatMs(result.delivery.p50),
+              formatMs(result.delivery.p99),
+              result.liveDelivery ? formatMs(result.liveDelivery.p99) : '-',
+              String(result.deliveredBySync ?? 0),
+              String(receipts.deliveredSent),
+              String(receipts.readSent),
+              formatMs(receipts.receiptAck.p50),
+              formatMs(receipts.receiptAck.p99),
+              formatMs(receipts.deliveredAck.p99),
+              formatMs(receipts.readAck.p99),
+              formatMs(receipts.fanOutLag.p50),
+              formatMs(receipts.fanOutLag.p99),
+              receipts.receiptUpdatesPerMessage.toFixed(1),
+              String(receipts.coveredByMessage),
+              String(receipts.uncovered),
+              String(receipts.observerOffline),
+              `${receipts.unanswered} (${receipts.droppedWithSocket})`,
+              `${receipts.typingSent}/${receipts.typingReceived}`,
+              String(receipts.disconnects),
+              errorsText(receipts.errors),
+            ],
+          ]
+        : [],
+    ),
   );
 }
 
@@ -294,10 +385,15 @@ function sides<T extends { target: string; passed: boolean }>(steps: T[]) {
 /** One row per scenario and metric: Parley beside the ceiling, their ratio, and the target. */
 export function summaryTable(results: Results): string {
   const rows: SummaryRow[] = [];
-  const groups = groupBy(results.messaging, (result) => `${result.scenario}|${result.nodes}`);
+  const groups = groupBy(
+    results.messaging,
+    (result) =>
+      `${result.scenario}|${result.workload ?? result.scenario}|${result.nodes}|` +
+      `${result.redis === true ? ' + redis' : ''}`,
+  );
   for (const [key, steps] of groups) {
-    const [scenario, nodes] = key.split('|') as [string, string];
-    const label = `${scenario} (${nodes} node${nodes === '1' ? '' : 's'})`;
+    const [scenario, workload, nodes, redis] = key.split('|') as [string, string, string, string];
+    const label = `${workload} (${nodes} node${nodes === '1' ? '' : 's'}${redis})`;
     const { parley, ceiling, hasParley, hasCeiling, parleyCapped, ceilingCapped } = sides(steps);
     const targetRate = scenario === 'group' ? 200 : 1000;
     // The issue's targets: direct p99 < 100 ms, group p99 < 50 ms.
@@ -322,15 +418,35 @@ export function summaryTable(results: Results): string {
       target: scenario === 'group' ? '>= 9,800' : '',
       met: scenario === 'group' ? (value) => value >= 9_800 : undefined,
     });
+    const churn = steps.some((step) => step.liveDelivery);
     rows.push({
       scenario: label,
-      metric: 'delivery p99 ms at that rate',
-      parley: parley?.delivery.p99,
-      ceiling: ceiling?.delivery.p99,
+      metric: `delivery p99 ms at that rate${churn ? ' (live; users churn)' : ''}`,
+      parley: (parley?.liveDelivery ?? parley?.delivery)?.p99,
+      ceiling: (ceiling?.liveDelivery ?? ceiling?.delivery)?.p99,
       format: formatMs,
       target: `< ${slo}`,
       met: (value) => value < slo,
     });
+    if (steps.some((step) => step.receipts)) {
+      rows.push({
+        scenario: label,
+        metric: 'receipt command ack p99 ms at that rate',
+        parley: parley?.receipts?.receiptAck.p99,
+        ceiling: ceiling?.receipts?.receiptAck.p99,
+        format: formatMs,
+        target: '< 50',
+        met: (value) => value < 50,
+      });
+      rows.push({
+        scenario: label,
+        metric: 'receipt:update events received per message (coalescing shrinks it)',
+        parley: parley?.receipts?.receiptUpdatesPerMessage,
+        ceiling: ceiling?.receipts?.receiptUpdatesPerMessage,
+        format: (value) => value.toFixed(1),
+        target: '',
+      });
+    }
   }
   const connectionGroups = groupBy(
     results.connections,
@@ -432,6 +548,10 @@ export function printReport(results: Results, log: (line: string) => void): void
   if (results.messaging.length > 0) {
     log('\n## messaging steps (latencies in ms, from the scheduled send time)\n');
     log(messagingTable(results.messaging));
+  }
+  if (results.messaging.some((result) => result.receipts)) {
+    log('\n## real clients: receipts, their fan-out, typing, churn (ms; measured window only)\n');
+    log(receiptsTable(results.messaging));
   }
   if (results.storms.length > 0) {
     log('\n## reconnect-storm\n');

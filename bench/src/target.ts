@@ -144,16 +144,30 @@ export async function registerUsers(
   );
 }
 
+/** What a scenario's conversations look like. */
+export type WorldShape =
+  | { type: 'direct'; count: number }
+  | { type: 'group'; groupSize: number; count: number }
+  | { type: 'none' };
+
+/** Users (0,1), (2,3), ... of the first `count` direct pairs (every pair when `count` is 0). */
+function directPairs(userCount: number, count: number): number[][] {
+  const pairs: number[][] = [];
+  const limit = count > 0 ? Math.min(count, Math.floor(userCount / 2)) : Math.floor(userCount / 2);
+  for (let pair = 0; pair < limit; pair++) pairs.push([2 * pair, 2 * pair + 1]);
+  return pairs;
+}
+
 /** Direct conversations of pairs (0,1), (2,3), ... or groups of `groupSize` consecutive users. */
 export async function createConversations(
   urls: string[],
   users: BenchUser[],
-  shape: { type: 'direct' } | { type: 'group'; groupSize: number; count: number },
+  shape: Exclude<WorldShape, { type: 'none' }>,
   concurrency = 8,
 ): Promise<BenchConversation[]> {
   const memberSets: number[][] = [];
   if (shape.type === 'direct') {
-    for (let first = 0; first + 1 < users.length; first += 2) memberSets.push([first, first + 1]);
+    memberSets.push(...directPairs(users.length, shape.count));
   } else {
     for (let group = 0; group < shape.count; group++) {
       // Groups take consecutive users, wrapping around: with more groups than users / size,
@@ -183,19 +197,15 @@ export async function createConversations(
 }
 
 /** The same shape for the baseline alone: ids only, nothing registered. */
-export function syntheticWorld(
-  userCount: number,
-  shape:
-    { type: 'direct' } | { type: 'group'; groupSize: number; count: number } | { type: 'none' },
-): World {
+export function syntheticWorld(userCount: number, shape: WorldShape): World {
   const users = Array.from({ length: userCount }, (_, index) => ({
     id: randomUUID(),
     username: `user${index}`,
   }));
   const conversations: BenchConversation[] = [];
   if (shape.type === 'direct') {
-    for (let first = 0; first + 1 < userCount; first += 2) {
-      conversations.push({ id: randomUUID(), memberIndexes: [first, first + 1] });
+    for (const memberIndexes of directPairs(userCount, shape.count)) {
+      conversations.push({ id: randomUUID(), memberIndexes });
     }
   } else if (shape.type === 'group') {
     for (let group = 0; group < shape.count; group++) {

@@ -1,9 +1,14 @@
 /**
- * The ceiling: the least a Socket.IO chat node can do for Parley's `message:send` and `sync`.
+ * The ceiling: the least a Socket.IO chat node can do for Parley's `message:send`, `sync`, the
+ * receipts (`message:delivered`, `message:read`) and `typing`.
  * Plain socket.io with the same Redis adapter (ioredis), one INSERT per message into a table of
  * its own, no auth (the handshake says who it is and which conversations to join), no
  * validation, no framework. It speaks Parley's event names and ack shapes, so the load generator
  * is shared. Its `seq` is the table's global bigserial: increasing per conversation, not gapless.
+ * A receipt is one upsert of the member's watermark row, and a `receipt:update` to the room when
+ * it moved (`unreadCount` is always 0). Sockets whose handshake says `watermarkOnSend` (clients
+ * that send receipts) also move their sender's watermarks in the send statement, as Parley does,
+ * so the receipts that reach the database and the room are the same on both sides.
  */
 import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -31,7 +36,30 @@ await pool.query(`
     unique (sender_id, client_msg_id)
   );
   create index if not exists baseline_messages_conversation_idx
-    on baseline_messages (conversation_id, id)`);
+    on baseline_messages (conversation_id, id);
+  create table if not exists baseline_watermarks (
+    conversation_id uuid not null,
+    user_id uuid not null,
+    delivered_seq bigint not null,
+    read_seq bigint not null,
+    primary key (conversation_id, user_id)
+  )`);
+
+/** Moves a watermark forward (never back); returns the row only when it moved. */
+const ADVANCE_DELIVERED = `
+  insert into baseline_watermarks as w (conversation_id, user_id, delivered_seq, read_seq)
+  values ($1, $2, $3, 0)
+  on conflict (conversation_id, user_id) do update set delivered_seq = excluded.delivered_seq
+  where w.delivered_seq < excluded.delivered_seq
+  returning delivered_seq, read_seq`;
+/** Reading also delivers. */
+const ADVANCE_READ = `
+  insert into baseline_watermarks as w (conversation_id, user_id, delivered_seq, read_seq)
+  values ($1, $2, $3, $3)
+  on conflict (conversation_id, user_id) do update
+    set read_seq = excluded.read_seq, delivered_seq = greatest(w.delivered_seq, excluded.read_seq)
+  where w.read_seq < excluded.read_seq
+  returning delivered_seq, read_seq`;
 
 interface Row {
   id: string;
@@ -81,12 +109,31 @@ if (process.env.REDIS_URL) {
   io.adapter(createAdapter(pubClient, subClient, { key: 'baseline' }));
 }
 
+/** The send of clients that send receipts: the message and its sender's watermarks at once. */
+const INSERT_MOVING_WATERMARKS = `
+  with inserted as (
+    insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)
+    values ($1, $2, $3, $4) on conflict (sender_id, client_msg_id) do nothing returning *
+  ), moved as (
+    insert into baseline_watermarks as w (conversation_id, user_id, delivered_seq, read_seq)
+    select conversation_id, sender_id, id, id from inserted
+    on conflict (conversation_id, user_id) do update
+      set delivered_seq = greatest(w.delivered_seq, excluded.delivered_seq),
+          read_seq = greatest(w.read_seq, excluded.read_seq)
+  )
+  select * from inserted`;
+const INSERT = `
+  insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)
+  values ($1, $2, $3, $4) on conflict (sender_id, client_msg_id) do nothing returning *`;
+
 io.use((socket, next) => {
-  const { userId, conversationIds } = socket.handshake.auth as {
+  const { userId, conversationIds, watermarkOnSend } = socket.handshake.auth as {
     userId: string;
     conversationIds?: string[];
+    watermarkOnSend?: boolean;
   };
   socket.data.userId = userId;
+  socket.data.watermarkOnSend = watermarkOnSend === true;
   socket.join([`user:${userId}`, ...(conversationIds ?? []).map((id) => `conversation:${id}`)]);
   next();
 });
@@ -94,16 +141,18 @@ io.use((socket, next) => {
 let pending = 0;
 io.on('connection', (socket) => {
   const senderId = socket.data.userId as string;
+  const sendStatement = socket.data.watermarkOnSend ? INSERT_MOVING_WATERMARKS : INSERT;
   socket.on('message:send', async (payload, ack) => {
     pending++;
     try {
       const { conversationId, content, clientMsgId } = payload;
       // A retried clientMsgId returns the stored row and broadcasts nothing, as Parley does.
-      const inserted = await pool.query<Row>(
-        `insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)
-         values ($1, $2, $3, $4) on conflict (sender_id, client_msg_id) do nothing returning *`,
-        [conversationId, senderId, clientMsgId, content],
-      );
+      const inserted = await pool.query<Row>(sendStatement, [
+        conversationId,
+        senderId,
+        clientMsgId,
+        content,
+      ]);
       const row =
         inserted.rows[0] ??
         (
@@ -120,6 +169,42 @@ io.on('connection', (socket) => {
     } finally {
       pending--;
     }
+  });
+  const advance =
+    (statement: string, answer: Record<string, unknown>) =>
+    async (payload: { conversationId: string; seq: number }, ack: (answer: unknown) => void) => {
+      pending++;
+      try {
+        const { conversationId, seq } = payload;
+        const { rows } = await pool.query<{ delivered_seq: string; read_seq: string }>(statement, [
+          conversationId,
+          senderId,
+          seq,
+        ]);
+        ack({ ok: true, ...answer });
+        const moved = rows[0];
+        if (moved) {
+          io.to(`conversation:${conversationId}`).emit('receipt:update', {
+            conversationId,
+            userId: senderId,
+            deliveredSeq: Number(moved.delivered_seq),
+            readSeq: Number(moved.read_seq),
+          });
+        }
+      } catch (error) {
+        ack({ ok: false, error: { code: 'INTERNAL', message: (error as Error).message } });
+      } finally {
+        pending--;
+      }
+    };
+  socket.on('message:delivered', advance(ADVANCE_DELIVERED, {}));
+  socket.on('message:read', advance(ADVANCE_READ, { unreadCount: 0 }));
+  socket.on('typing', (payload, ack) => {
+    const { conversationId, isTyping } = payload as { conversationId: string; isTyping: boolean };
+    socket
+      .to(`conversation:${conversationId}`)
+      .emit('typing', { conversationId, userId: senderId, isTyping });
+    ack({ ok: true });
   });
   socket.on('sync', async (payload, ack) => {
     pending++;

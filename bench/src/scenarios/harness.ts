@@ -14,6 +14,7 @@ import {
   syntheticWorld,
   type Target,
   type World,
+  type WorldShape,
 } from '../target.js';
 import { formatMs, randomHex } from '../util.js';
 
@@ -27,6 +28,16 @@ export interface BenchContext {
   profileDir?: string;
   results: Results;
   log: (line: string) => void;
+}
+
+/**
+ * Whether the nodes the bench starts for `config` share a Redis adapter: Parley and the ceiling
+ * alike, so `--nodes 1 --redis on` compares like for like. Undefined: nodes not started here.
+ */
+export function usesRedis(options: BenchOptions, kind: TargetKind, config: ScenarioConfig) {
+  const external = kind === 'parley' ? options.urls : options.baselineUrls;
+  if (external.length > 0) return undefined;
+  return options.redis === 'on' || (options.redis === 'auto' && config.nodes > 1);
 }
 
 /**
@@ -51,7 +62,7 @@ export async function withTarget<T>(
       }),
     );
   }
-  const useRedis = options.redis === 'on' || (options.redis === 'auto' && config.nodes > 1);
+  const useRedis = usesRedis(options, kind, config) === true;
   if (useRedis && context.redis) {
     // Nothing left over from the previous target (presence, rate buckets).
     const client = new Redis(context.redis.url);
@@ -99,8 +110,7 @@ export async function prepareWorld(
   context: BenchContext,
   target: Target,
   config: ScenarioConfig,
-  shape:
-    { type: 'direct' } | { type: 'group'; groupSize: number; count: number } | { type: 'none' },
+  shape: WorldShape,
   reuse?: World,
 ): Promise<World> {
   if (target.kind === 'baseline') return reuse ?? syntheticWorld(config.users, shape);
@@ -123,6 +133,8 @@ export function makeClients(
   ledger: DeliveryLedger,
   count: number,
   reconnect: boolean,
+  /** Clients that send receipts: the ceiling then moves a sender's watermarks on send, as Parley does. */
+  receipts = false,
 ): LoadClient[] {
   return Array.from({ length: count }, (_, index) => {
     const userIndex = index % world.users.length;
@@ -132,7 +144,10 @@ export function makeClients(
       nodeIndex,
       {
         url: target.urls[nodeIndex]!,
-        auth: target.handshakeAuth(world, userIndex),
+        auth: {
+          ...target.handshakeAuth(world, userIndex),
+          ...(receipts && target.kind === 'baseline' ? { watermarkOnSend: true } : {}),
+        },
         conversationIds: world.conversationsOfUser[userIndex]!,
         reconnect,
       },
@@ -175,6 +190,7 @@ export async function runStep(
   durationSec: number,
   onStart?: (measureStart: number) => void,
   beforeSettle?: () => Promise<void>,
+  onBegin?: (step: StepStats) => void,
 ): Promise<{ step: StepStats; resources: ResourceSummary }> {
   const step = new StepStats(`${rate}/s`);
   const sampler = new ResourceSampler(target.metrics);
@@ -184,6 +200,9 @@ export async function runStep(
   // Set before the loop's first send (the loop starts 1 ms from now).
   step.measureStart = performance.now() + warmupMs;
   step.measureEnd = step.measureStart + durationSec * 1000;
+  onBegin?.(step);
+  // With presence churn an offline member does not send; the next connected one does.
+  const skipOffline = config.behaviour.churnPercentPerMin > 0;
   const loop = openLoop({
     rate,
     durationMs: warmupMs + durationSec * 1000,
@@ -194,7 +213,11 @@ export async function runStep(
       const turn = turns.get(conversation.id) ?? 0;
       turns.set(conversation.id, turn + 1);
       const measured = scheduledAt >= step.measureStart;
-      ledger.send(step, sockets[turn % sockets.length]!, conversation.id, scheduledAt, measured);
+      let sender = sockets[turn % sockets.length]!;
+      for (let next = 1; skipOffline && !sender.socket.connected && next < sockets.length; next++) {
+        sender = sockets[(turn + next) % sockets.length]!;
+      }
+      ledger.send(step, sender, conversation.id, scheduledAt, measured);
     },
   });
   const timer = setTimeout(() => {

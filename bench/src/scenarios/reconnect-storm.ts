@@ -30,7 +30,7 @@ export async function runReconnectStorm(
         context.log('  skipped: the bench can restart only nodes it started itself');
         return;
       }
-      world = await prepareWorld(context, target, config, { type: 'direct' }, world);
+      world = await prepareWorld(context, target, config, { type: 'direct', count: 0 }, world);
       const ledger = new DeliveryLedger();
       const clients = makeClients(target, world, ledger, config.clients, true);
       const restartIndex = target.nodes.length - 1;
