@@ -27,6 +27,15 @@ export interface SentRecord {
   onWire: boolean;
 }
 
+/** Acks of the messages scheduled in one second of a step's measurement window. */
+export interface AckSecond {
+  /** Wall-clock start of the second (ISO), to line it up with server-side samples. */
+  at: string;
+  count: number;
+  p99: number;
+  max: number;
+}
+
 /** Everything counted for one run at one rate. */
 export class StepStats {
   readonly ackLatency = new LatencyHistogram();
@@ -63,6 +72,29 @@ export class StepStats {
 
   get measuredSeconds(): number {
     return Math.max(0.001, (this.measureEnd - this.measureStart) / 1000);
+  }
+
+  /**
+   * Ack latency per second of the window, by scheduled send time: a stall of a few hundred
+   * milliseconds in one second hardly moves the step's p99 but stands out here (issue 11).
+   * Needs the records, so call it before {@link DeliveryLedger.forget}.
+   */
+  ackPerSecond(): AckSecond[] {
+    const seconds: LatencyHistogram[] = [];
+    for (const record of this.records) {
+      if (!record.measured || record.ackedAt === undefined) continue;
+      const index = Math.floor((record.scheduledAt - this.measureStart) / 1000);
+      (seconds[index] ??= new LatencyHistogram()).recordMs(record.ackedAt - record.scheduledAt);
+    }
+    return Array.from(seconds, (histogram, index) => {
+      const summary = histogram?.summary();
+      return {
+        at: new Date(performance.timeOrigin + this.measureStart + index * 1000).toISOString(),
+        count: summary?.count ?? 0,
+        p99: summary?.p99 ?? NaN,
+        max: summary?.max ?? NaN,
+      };
+    });
   }
 }
 

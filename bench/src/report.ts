@@ -1,3 +1,4 @@
+import type { AckSecond } from './delivery-ledger.js';
 import type { ResourceSummary } from './sampler.js';
 import type { LatencySummary } from './stats.js';
 import { formatInt, formatMs, markdownTable } from './util.js';
@@ -24,6 +25,8 @@ export interface MessagingStepResult extends DeliveryOutcome {
   nodes: number;
   rate: number;
   sendLagP99Ms: number;
+  /** Ack p99 and max per second of the window: isolated stalls (issue 11). */
+  ackPerSecond?: AckSecond[];
   unexpected: number;
   ackedPerSec: number;
   deliveriesPerSec: number;

@@ -31,6 +31,7 @@ function messagingResult(
     rate,
     ...deliveryOutcome(step),
     sendLagP99Ms: step.sendLag.summary().p99,
+    ackPerSecond: step.ackPerSecond(),
     unexpected,
     ackedPerSec: step.measuredAcked / step.measuredSeconds,
     deliveriesPerSec: step.measuredDelivered / step.measuredSeconds,
@@ -65,7 +66,8 @@ function describeStep(result: MessagingStepResult): string {
     `${errors ? `, errors ${errors}` : ''}, node cpu ` +
     `${result.resources.nodeCpuPercent.map((cpu) => cpu.toFixed(0)).join('+')}%, gen cpu ` +
     `${result.resources.generatorCpuPercent.toFixed(0)}%, pg cpu ` +
-    `${result.resources.postgresCpuPercent.toFixed(0)}% -> ${verdict(result)}`
+    `${result.resources.postgresCpuPercent.toFixed(0)}% -> ${verdict(result)}\n` +
+    `      ack p99 per second (ms): ${(result.ackPerSecond ?? []).map((second) => formatMs(second.p99)).join(' ')}`
   );
 }
 
