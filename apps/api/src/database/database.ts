@@ -125,7 +125,11 @@ export class DatabaseConnection {
         connectionString: url,
         max: poolSize,
         connectionTimeoutMillis: 5_000,
-        idleTimeoutMillis: 30_000,
+        // 0: an opened connection stays open. A fresh backend costs the statement it carries
+        // ~25-40 ms more (start-up, cold catalog caches, the foreign-key check plans, the
+        // prepared send); closing idle ones after 30 s made the first burst after every quiet
+        // spell pay that again (docs/benchmarks.md, issue 11).
+        idleTimeoutMillis: 0,
         // A connection that goes silent (network drop) must fail the query, not hang the socket's
         // event queue behind it: every event gets an answer.
         query_timeout: 5_000,
