@@ -43,7 +43,17 @@ const sendOnce = (client) => {
   return client.query({
     name: 'parley_send_message',
     text: send,
-    values: [conversation, alice, alice, clientMsgId, conversation, randomUUID(), alice, clientMsgId, 'probe'],
+    values: [
+      conversation,
+      alice,
+      alice,
+      clientMsgId,
+      conversation,
+      randomUUID(),
+      alice,
+      clientMsgId,
+      'probe',
+    ],
   });
 };
 const timed = async (action) => {
@@ -61,8 +71,11 @@ for (let round = 0; round < rounds; round++) {
   columns.third.push(await timed(() => sendOnce(client)));
   await client.end();
 }
-const at = (values, p) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))];
+const at = (values, p) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))];
 console.log(`| ms (${rounds} fresh connections) | p50 | p90 | max |\n|---|---|---|---|`);
 for (const [name, values] of Object.entries(columns)) {
-  console.log(`| ${name} | ${at(values, 0.5).toFixed(2)} | ${at(values, 0.9).toFixed(2)} | ${Math.max(...values).toFixed(2)} |`);
+  console.log(
+    `| ${name} | ${at(values, 0.5).toFixed(2)} | ${at(values, 0.9).toFixed(2)} | ${Math.max(...values).toFixed(2)} |`,
+  );
 }
