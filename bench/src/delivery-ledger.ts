@@ -258,6 +258,9 @@ export class DeliveryLedger {
     step: StepStats,
     storedCounts: (ids: string[]) => Promise<Map<string, number> | undefined>,
   ): Promise<void> {
+    // Only acks that came before the query count: after a drain that timed out, a late send can
+    // commit after the query's snapshot and be acked while the query runs (not a loss).
+    const ackedBefore = new Set(step.records.filter((record) => record.ackedAt !== undefined));
     const counts = await storedCounts(step.records.map((record) => record.clientMsgId));
     if (!counts) {
       step.final.dbMissing = undefined;
@@ -266,7 +269,7 @@ export class DeliveryLedger {
     }
     for (const record of step.records) {
       const count = counts.get(record.clientMsgId) ?? 0;
-      if (record.ackedAt !== undefined && count === 0) step.final.dbMissing!++;
+      if (ackedBefore.has(record) && count === 0) step.final.dbMissing!++;
       if (count > 1) step.final.dbDuplicates!++;
     }
   }
