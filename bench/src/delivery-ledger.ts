@@ -27,6 +27,15 @@ export interface SentRecord {
   onWire: boolean;
 }
 
+/** Acks of the messages scheduled in one second of a step's measurement window. */
+export interface AckSecond {
+  /** Wall-clock start of the second (ISO), to line it up with server-side samples. */
+  at: string;
+  count: number;
+  p99: number;
+  max: number;
+}
+
 /** Everything counted for one run at one rate. */
 export class StepStats {
   readonly ackLatency = new LatencyHistogram();
@@ -65,6 +74,29 @@ export class StepStats {
 
   get measuredSeconds(): number {
     return Math.max(0.001, (this.measureEnd - this.measureStart) / 1000);
+  }
+
+  /**
+   * Ack latency per second of the window, by scheduled send time: a stall of a few hundred
+   * milliseconds in one second hardly moves the step's p99 but stands out here (issue 11).
+   * Needs the records, so call it before {@link DeliveryLedger.forget}.
+   */
+  ackPerSecond(): AckSecond[] {
+    const seconds: LatencyHistogram[] = [];
+    for (const record of this.records) {
+      if (!record.measured || record.ackedAt === undefined) continue;
+      const index = Math.floor((record.scheduledAt - this.measureStart) / 1000);
+      (seconds[index] ??= new LatencyHistogram()).recordMs(record.ackedAt - record.scheduledAt);
+    }
+    return Array.from(seconds, (histogram, index) => {
+      const summary = histogram?.summary();
+      return {
+        at: new Date(performance.timeOrigin + this.measureStart + index * 1000).toISOString(),
+        count: summary?.count ?? 0,
+        p99: summary?.p99 ?? NaN,
+        max: summary?.max ?? NaN,
+      };
+    });
   }
 }
 
@@ -233,6 +265,9 @@ export class DeliveryLedger {
     step: StepStats,
     storedCounts: (ids: string[]) => Promise<Map<string, number> | undefined>,
   ): Promise<void> {
+    // Only acks that came before the query count: after a drain that timed out, a late send can
+    // commit after the query's snapshot and be acked while the query runs (not a loss).
+    const ackedBefore = new Set(step.records.filter((record) => record.ackedAt !== undefined));
     const counts = await storedCounts(step.records.map((record) => record.clientMsgId));
     if (!counts) {
       step.final.dbMissing = undefined;
@@ -241,7 +276,7 @@ export class DeliveryLedger {
     }
     for (const record of step.records) {
       const count = counts.get(record.clientMsgId) ?? 0;
-      if (record.ackedAt !== undefined && count === 0) step.final.dbMissing!++;
+      if (ackedBefore.has(record) && count === 0) step.final.dbMissing!++;
       if (count > 1) step.final.dbDuplicates!++;
     }
   }

@@ -1,3 +1,4 @@
+import type { AckSecond } from './delivery-ledger.js';
 import { isRealistic, type ScenarioConfig } from './options.js';
 import type { ReceiptSummary } from './real-clients.js';
 import type { ResourceSummary } from './sampler.js';
@@ -32,6 +33,8 @@ export interface MessagingStepResult extends DeliveryOutcome {
   conversations?: number;
   rate: number;
   sendLagP99Ms: number;
+  /** Ack p99 and max per second of the window: isolated stalls (issue 11). */
+  ackPerSecond?: AckSecond[];
   unexpected: number;
   ackedPerSec: number;
   deliveriesPerSec: number;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { DatabaseConnection } from '../src/database/database.js';
 import { useTestApps } from './support/api-context.js';
 import { httpClient } from './support/test-app.js';
@@ -58,5 +58,17 @@ describe('GET /metrics', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(response.body).toMatch(/^parley_process_resident_memory_bytes \d+/m);
     expect(response.body).toMatch(/^parley_nodejs_eventloop_lag_p99_seconds /m);
+  });
+
+  it('reports how long statements waited for a pooled connection', async () => {
+    const sut = await startApp();
+    const response = await httpClient(sut.baseUrl).get('/metrics');
+
+    expect(response.body).toMatch(/^parley_db_pool_wait_seconds_bucket\{le="0.001"\} \d+$/m);
+    expect(response.body).toMatch(/^parley_db_pool_waiting 0$/m);
+    const checkouts = Number(/^parley_db_pool_wait_seconds_count (\d+)$/m.exec(response.body)?.[1]);
+    // PGlite has no pool; on PostgreSQL at least the migration's checkout was timed.
+    if (inject('databaseUrl')) expect(checkouts).toBeGreaterThan(0);
+    else expect(checkouts).toBe(0);
   });
 });

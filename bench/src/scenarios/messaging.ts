@@ -40,6 +40,7 @@ function messagingResult(
     rate,
     ...deliveryOutcome(step),
     sendLagP99Ms: step.sendLag.summary().p99,
+    ackPerSecond: step.ackPerSecond(),
     unexpected,
     ackedPerSec: step.measuredAcked / step.measuredSeconds,
     deliveriesPerSec: step.measuredDelivered / step.measuredSeconds,
@@ -93,7 +94,8 @@ function describeStep(config: ScenarioConfig, result: MessagingStepResult): stri
     `${result.resources.nodeCpuPercent.map((cpu) => cpu.toFixed(0)).join('+')}%, gen cpu ` +
     `${result.resources.generatorCpuPercent.toFixed(0)}%, pg cpu ` +
     `${result.resources.postgresCpuPercent.toFixed(0)}%${describeReceipts(result.receipts)} -> ` +
-    verdict(config, result)
+    `${verdict(config, result)}\n` +
+    `      ack p99 per second (ms): ${(result.ackPerSecond ?? []).map((second) => formatMs(second.p99)).join(' ')}`
   );
 }
 

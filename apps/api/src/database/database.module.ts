@@ -3,6 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER } from '../common/logger.js';
+import { MetricsService } from '../modules/metrics/metrics.service.js';
 import { DatabaseConnection } from './database.js';
 
 @Global()
@@ -10,14 +11,18 @@ import { DatabaseConnection } from './database.js';
   providers: [
     {
       provide: DatabaseConnection,
-      inject: [AppConfig, LOGGER],
-      useFactory: (config: AppConfig, logger: Logger) =>
-        DatabaseConnection.open({
+      inject: [AppConfig, LOGGER, MetricsService],
+      useFactory: async (config: AppConfig, logger: Logger, metrics: MetricsService) => {
+        const connection = await DatabaseConnection.open({
           databaseUrl: config.databaseUrl,
           poolSize: config.databasePoolSize,
           dataDir: config.dataDir,
           logger,
-        }),
+          poolWait: metrics,
+        });
+        metrics.watchPoolQueue(() => connection.poolWaitingCount);
+        return connection;
+      },
     },
   ],
   exports: [DatabaseConnection],

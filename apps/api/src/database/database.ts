@@ -45,6 +45,55 @@ const pgliteParsers = {
   [pgliteTypes.JSONB]: parseJson,
 };
 
+/** How long statements wait for a pooled connection, reported to the node's metrics. */
+export interface PoolWaitObserver {
+  /** Once per checkout, with the seconds from asking for a connection to getting one. */
+  observeWait(seconds: number): void;
+}
+
+/**
+ * A pg.Pool that times every checkout: `pool.query` and drizzle's transactions both go through
+ * `connect`. A statement queued behind a full pool looks, from the event loop, like a slow
+ * database; this tells the two apart (issue 11).
+ */
+class TimedPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly observer: PoolWaitObserver,
+  ) {
+    super(config);
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(
+    callback: (
+      error: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: () => void,
+    ) => void,
+  ): void;
+  override connect(
+    callback?: (
+      error: Error | undefined,
+      client: pg.PoolClient | undefined,
+      done: () => void,
+    ) => void,
+  ): Promise<pg.PoolClient> | void {
+    const askedAt = performance.now();
+    const observe = () => this.observer.observeWait((performance.now() - askedAt) / 1000);
+    if (!callback) {
+      return super.connect().then((client) => {
+        observe();
+        return client;
+      });
+    }
+    super.connect((error, client, done) => {
+      observe();
+      callback(error, client, done);
+    });
+  }
+}
+
 /** The database of this node: node-postgres with `DATABASE_URL`, embedded PGlite without. */
 export class DatabaseConnection {
   private constructor(
@@ -59,30 +108,38 @@ export class DatabaseConnection {
     poolSize: number;
     dataDir: string;
     logger: Logger;
+    poolWait: PoolWaitObserver;
   }): Promise<DatabaseConnection> {
     return options.databaseUrl
-      ? DatabaseConnection.openPostgres(options.databaseUrl, options.poolSize, options.logger)
+      ? DatabaseConnection.openPostgres(options.databaseUrl, options.poolSize, options)
       : DatabaseConnection.openPglite(options.dataDir);
   }
 
   private static async openPostgres(
     url: string,
     poolSize: number,
-    logger: Logger,
+    { logger, poolWait }: { logger: Logger; poolWait: PoolWaitObserver },
   ): Promise<DatabaseConnection> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: poolSize,
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-      // A connection that goes silent (network drop) must fail the query, not hang the socket's
-      // event queue behind it: every event gets an answer.
-      query_timeout: 5_000,
-      keepAlive: true,
-      // Our statements are short index lookups; JIT compiling them cost more than it saved
-      // (7-30 ms per sync of a busy user, docs/query-plans.md).
-      options: '-c jit=off',
-    });
+    const pool = new TimedPool(
+      {
+        connectionString: url,
+        max: poolSize,
+        connectionTimeoutMillis: 5_000,
+        // 0: an opened connection stays open. A fresh backend costs the statement it carries
+        // ~25-40 ms more (start-up, cold catalog caches, the foreign-key check plans, the
+        // prepared send); closing idle ones after 30 s made the first burst after every quiet
+        // spell pay that again (docs/benchmarks.md, issue 11).
+        idleTimeoutMillis: 0,
+        // A connection that goes silent (network drop) must fail the query, not hang the socket's
+        // event queue behind it: every event gets an answer.
+        query_timeout: 5_000,
+        keepAlive: true,
+        // Our statements are short index lookups; JIT compiling them cost more than it saved
+        // (7-30 ms per sync of a busy user, docs/query-plans.md).
+        options: '-c jit=off',
+      },
+      poolWait,
+    );
     // An idle client losing its server emits here; without a listener it would kill the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client failed'));
     const client = await pool.connect();
@@ -128,6 +185,11 @@ export class DatabaseConnection {
       async () => {},
       client,
     );
+  }
+
+  /** Statements waiting for a pooled connection now; 0 on PGlite, which has no pool. */
+  get poolWaitingCount(): number {
+    return this.pool?.waitingCount ?? 0;
   }
 
   /** Runs raw SQL (for statements the query builder cannot express) and returns its rows. */
