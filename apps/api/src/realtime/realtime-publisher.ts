@@ -1,13 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   conversationRoom,
   userRoom,
   type ClientToServerEvents,
   type PresenceVisibility,
+  type ReceiptUpdate,
   type ServerToClientEvents,
 } from '@parley/protocol';
+import { Counter } from 'prom-client';
 import type { Server, Socket } from 'socket.io';
+import { MetricsService } from '../modules/metrics/metrics.service.js';
 import { RedisConnection } from '../redis/redis-connection.js';
+import { ReceiptCoalescer, RECEIPT_WINDOW_MS } from './receipt-coalescer.js';
 
 export interface SocketData {
   userId: string;
@@ -51,10 +55,34 @@ export const requestRoom = (conversationId: string): string => `request:${conver
  * adapter carries it to every node; services never touch the Socket.IO server themselves.
  */
 @Injectable()
-export class RealtimePublisher {
+export class RealtimePublisher implements BeforeApplicationShutdown {
   private server?: ChatServer;
+  private readonly receipts: ReceiptCoalescer;
 
-  constructor(private readonly redis: RedisConnection) {}
+  constructor(
+    private readonly redis: RedisConnection,
+    metricsService: MetricsService,
+  ) {
+    const receiptUpdates = new Counter({
+      name: 'parley_receipt_updates_total',
+      help: 'receipt:updates of this node: published, or coalesced away into a later one',
+      labelNames: ['outcome'],
+      registers: [metricsService.registry],
+    });
+    this.receipts = new ReceiptCoalescer({
+      windowMs: RECEIPT_WINDOW_MS,
+      publish: (receipt) => {
+        receiptUpdates.inc({ outcome: 'published' });
+        this.toConversation(receipt.conversationId, 'receipt:update', receipt);
+      },
+      onCoalesced: () => receiptUpdates.inc({ outcome: 'coalesced' }),
+    });
+  }
+
+  /** Sends the receipts still held back while the Redis adapter can still carry them. */
+  beforeApplicationShutdown(): void {
+    this.receipts.close();
+  }
 
   attach(server: ChatServer): void {
     this.server = server;
@@ -72,6 +100,14 @@ export class RealtimePublisher {
     this.server
       ?.to([conversationRoom(conversationId), requestRoom(conversationId)])
       .emit(event, ...args);
+  }
+
+  /**
+   * A member's moved watermarks, to the conversation: at once, or when this member has just had
+   * one, within `RECEIPT_WINDOW_MS` together with whatever else follows (contract v2 section 4).
+   */
+  receiptUpdate(receipt: ReceiptUpdate): void {
+    this.receipts.submit(receipt);
   }
 
   /** One emit to every socket in any of `rooms`, except the socket `exceptSocketId`. */

@@ -27,6 +27,13 @@ export interface WatermarkChange {
   request: boolean;
 }
 
+export interface WatermarkTarget {
+  conversationId: string;
+  userId: string;
+  readSeq: number;
+  deliveredSeq: number;
+}
+
 export interface SyncRow {
   conversationId: string;
   cursorSeq: number | null;
@@ -165,48 +172,87 @@ export class MessagesRepository {
   }
 
   /**
-   * Moves a member's watermarks forward (never back, never past the last message) in one
-   * statement; undefined when the user is not a member (the rule of `requireMember` in
+   * Moves members' watermarks forward (never back, never past the last message), for any number
+   * of (conversation, member) pairs in one statement and one commit; one answer per target, in
+   * order, undefined where the user is not a member (the rule of `requireMember` in
    * modules/access/access.ts, checked in the statement to keep one round trip).
+   *
+   * Targets of the same member of the same conversation are merged first (an UPDATE changes a
+   * row once per statement): the row takes the highest of them. The change is answered to one of
+   * them, the first with the highest read target (a read when there is one, so its caller
+   * announces the new read watermark), and the others learn the new watermarks as already
+   * there: exactly one caller sees the move, as if it had come first and the others after it.
+   *
+   * Member rows are locked in (conversation_id, user_id) order, the order the send takes them
+   * in after its conversation row: concurrent batches wait for each other but cannot deadlock.
    */
   @GenerateSql({
-    params: [ExampleValue.CONVERSATION_ID, ExampleValue.USER_ID, { readSeq: 1, deliveredSeq: 2 }],
+    params: [
+      [
+        {
+          conversationId: ExampleValue.CONVERSATION_ID,
+          userId: ExampleValue.USER_ID,
+          readSeq: 1,
+          deliveredSeq: 2,
+        },
+      ],
+    ],
   })
-  async advanceWatermarks(
-    conversationId: string,
-    userId: string,
-    target: { readSeq: number; deliveredSeq: number },
-  ): Promise<WatermarkChange | undefined> {
-    const [row] = await this.database.queryPrepared<
-      Omit<WatermarkChange, 'request'> & { request: boolean | null }
+  async advanceWatermarks(targets: WatermarkTarget[]): Promise<(WatermarkChange | undefined)[]> {
+    const merged = mergeTargets(targets);
+    const rows = await this.database.queryPrepared<
+      Omit<WatermarkChange, 'request'> & { ordinal: number; request: boolean | null }
     >(
       'parley_advance_watermarks',
       sql`
-      with previous as (
-        select m.last_read_seq, m.last_delivered_seq, m.request_state, c.last_seq
-        from conversation_members m join conversations c on c.id = m.conversation_id
-        where m.conversation_id = ${conversationId} and m.user_id = ${userId}
-          and m.request_state is distinct from 'declined'
+      with target as (
+        select * from json_to_recordset(${JSON.stringify(merged.rows)}::json)
+          as target_row(ordinal int, "conversationId" uuid, "userId" uuid, "readSeq" bigint,
+            "deliveredSeq" bigint)
+      ), previous as materialized (
+        select target.ordinal, target."readSeq", target."deliveredSeq",
+          m.conversation_id, m.user_id, m.last_read_seq, m.last_delivered_seq, m.request_state,
+          c.last_seq
+        from target
+        join conversation_members m
+          on m.conversation_id = target."conversationId" and m.user_id = target."userId"
+        join conversations c on c.id = m.conversation_id
+        where m.request_state is distinct from 'declined'
+        order by m.conversation_id, m.user_id
+        for update of m
       ), advanced as (
         update conversation_members m
-        set last_read_seq = greatest(m.last_read_seq, least(${target.readSeq}::bigint, previous.last_seq)),
+        set last_read_seq = greatest(m.last_read_seq, least(previous."readSeq", previous.last_seq)),
             last_delivered_seq = greatest(
               m.last_delivered_seq,
-              least(greatest(${target.deliveredSeq}::bigint, ${target.readSeq}::bigint), previous.last_seq))
+              least(greatest(previous."deliveredSeq", previous."readSeq"), previous.last_seq))
         from previous
-        where m.conversation_id = ${conversationId} and m.user_id = ${userId}
-        returning m.last_read_seq, m.last_delivered_seq
+        where m.conversation_id = previous.conversation_id and m.user_id = previous.user_id
+        returning previous.ordinal, m.last_read_seq, m.last_delivered_seq
       )
-      select previous.last_read_seq as "previousReadSeq",
+      select previous.ordinal,
+             previous.last_read_seq as "previousReadSeq",
              previous.last_delivered_seq as "previousDeliveredSeq",
              advanced.last_read_seq as "lastReadSeq",
              advanced.last_delivered_seq as "lastDeliveredSeq",
              previous.last_seq as "lastSeq",
              previous.request_state = 'pending' as request
-      from previous, advanced`,
+      from previous join advanced on advanced.ordinal = previous.ordinal`,
     );
-    // For a member without a request, `request_state = 'pending'` is null, not false.
-    return row && { ...row, request: row.request === true };
+    const changeByOrdinal = new Map<number, WatermarkChange>();
+    for (const { ordinal, ...row } of rows) {
+      // For a member without a request, `request_state = 'pending'` is null, not false.
+      changeByOrdinal.set(ordinal, { ...row, request: row.request === true });
+    }
+    return targets.map((_, index) => {
+      const change = changeByOrdinal.get(merged.ordinalOf[index] as number);
+      if (!change || merged.announcerOf[merged.ordinalOf[index] as number] === index) return change;
+      return {
+        ...change,
+        previousReadSeq: change.lastReadSeq,
+        previousDeliveredSeq: change.lastDeliveredSeq,
+      };
+    });
   }
 
   /**
@@ -250,4 +296,30 @@ export class MessagesRepository {
       message: row.id ? toMessage(row as MessageColumns) : null,
     }));
   }
+}
+
+/**
+ * One row per (conversation, member) with the highest targets, the row each target maps to
+ * (`ordinalOf`), and for each row the target that is told of its change (`announcerOf`).
+ */
+function mergeTargets(targets: WatermarkTarget[]) {
+  const rows: (WatermarkTarget & { ordinal: number })[] = [];
+  const announcerOf: number[] = [];
+  const ordinalByMember = new Map<string, number>();
+  const ordinalOf = targets.map((target, index) => {
+    const member = `${target.conversationId} ${target.userId}`;
+    const ordinal = ordinalByMember.get(member);
+    if (ordinal === undefined) {
+      ordinalByMember.set(member, rows.length);
+      announcerOf.push(index);
+      rows.push({ ...target, ordinal: rows.length });
+      return rows.length - 1;
+    }
+    const row = rows[ordinal] as WatermarkTarget;
+    if (target.readSeq > row.readSeq) announcerOf[ordinal] = index;
+    row.readSeq = Math.max(row.readSeq, target.readSeq);
+    row.deliveredSeq = Math.max(row.deliveredSeq, target.deliveredSeq);
+    return ordinal;
+  });
+  return { rows, ordinalOf, announcerOf };
 }

@@ -9,6 +9,7 @@ import type { ConversationsService } from '../conversations/conversations.servic
 import type { PresenceAudience } from '../privacy/presence-audience.js';
 import type { MessagesRepository, SyncRow, WatermarkChange } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
+import type { WatermarkBatcher } from './watermark-batcher.js';
 
 const conversationId = 'conversation-1';
 const auth = { userId: 'caller', sessionId: 'session' };
@@ -41,7 +42,8 @@ describe(MessagesService.name, () => {
   let messages: { [K in keyof MessagesRepository]: Mock };
   let findMemberships: Mock;
   let conversations: { requestAccepted: Mock };
-  let publisher: { toConversation: Mock; toUser: Mock };
+  let watermarks: { advance: Mock };
+  let publisher: { toConversation: Mock; toUser: Mock; receiptUpdate: Mock };
   let presenceAudience: { contactGained: Mock };
   let readLimiters: { [K in keyof ReadRateLimiters]: { consume: Mock } };
 
@@ -58,7 +60,8 @@ describe(MessagesService.name, () => {
         new Map([[ids[0], { role: 'member', type: 'group', request: false }]]),
     );
     conversations = { requestAccepted: vi.fn() };
-    publisher = { toConversation: vi.fn(), toUser: vi.fn() };
+    watermarks = { advance: vi.fn() };
+    publisher = { toConversation: vi.fn(), toUser: vi.fn(), receiptUpdate: vi.fn() };
     presenceAudience = { contactGained: vi.fn() };
     readLimiters = {
       markRead: allowAll(),
@@ -69,6 +72,7 @@ describe(MessagesService.name, () => {
     };
     sut = new MessagesService(
       messages as unknown as MessagesRepository,
+      watermarks as unknown as WatermarkBatcher,
       new Access({ findMemberships } as unknown as AccessRepository),
       conversations as unknown as ConversationsService,
       publisher as unknown as RealtimePublisher,
@@ -171,24 +175,26 @@ describe(MessagesService.name, () => {
 
   describe('markRead', () => {
     it('answers the read watermark and the unread count left', async () => {
-      messages.advanceWatermarks.mockResolvedValue(watermarkChange());
+      watermarks.advance.mockResolvedValue(watermarkChange());
 
       await expect(sut.markRead(auth, conversationId, 5)).resolves.toEqual({
         lastReadSeq: 5,
         unreadCount: 4,
       });
-      expect(messages.advanceWatermarks).toHaveBeenCalledWith(conversationId, 'caller', {
+      expect(watermarks.advance).toHaveBeenCalledWith({
+        conversationId,
+        userId: 'caller',
         readSeq: 5,
         deliveredSeq: 5,
       });
     });
 
     it('tells the room the receipts and the reader’s other sockets the unread count', async () => {
-      messages.advanceWatermarks.mockResolvedValue(watermarkChange());
+      watermarks.advance.mockResolvedValue(watermarkChange());
 
       await sut.markRead(auth, conversationId, 5, 'socket-1');
 
-      expect(publisher.toConversation).toHaveBeenCalledWith(conversationId, 'receipt:update', {
+      expect(publisher.receiptUpdate).toHaveBeenCalledWith({
         conversationId,
         userId: 'caller',
         deliveredSeq: 5,
@@ -202,22 +208,22 @@ describe(MessagesService.name, () => {
     });
 
     it('tells nobody when the watermarks did not move', async () => {
-      messages.advanceWatermarks.mockResolvedValue(
+      watermarks.advance.mockResolvedValue(
         watermarkChange({ previousReadSeq: 5, previousDeliveredSeq: 5 }),
       );
 
       await sut.markRead(auth, conversationId, 3);
 
-      expect(publisher.toConversation).not.toHaveBeenCalled();
+      expect(publisher.receiptUpdate).not.toHaveBeenCalled();
       expect(publisher.toUser).not.toHaveBeenCalled();
     });
 
     it('keeps the receipts of a pending message request from its opener', async () => {
-      messages.advanceWatermarks.mockResolvedValue(watermarkChange({ request: true }));
+      watermarks.advance.mockResolvedValue(watermarkChange({ request: true }));
 
       await sut.markRead(auth, conversationId, 5);
 
-      expect(publisher.toConversation).not.toHaveBeenCalled();
+      expect(publisher.receiptUpdate).not.toHaveBeenCalled();
       expect(publisher.toUser).toHaveBeenCalledWith(
         expect.objectContaining({ userId: 'caller' }),
         'unread:update',
@@ -226,7 +232,7 @@ describe(MessagesService.name, () => {
     });
 
     it('never answers a negative unread count', async () => {
-      messages.advanceWatermarks.mockResolvedValue(watermarkChange({ lastReadSeq: 9, lastSeq: 8 }));
+      watermarks.advance.mockResolvedValue(watermarkChange({ lastReadSeq: 9, lastSeq: 8 }));
 
       await expect(sut.markRead(auth, conversationId, 9)).resolves.toMatchObject({
         unreadCount: 0,
@@ -234,7 +240,7 @@ describe(MessagesService.name, () => {
     });
 
     it('tells a non-member the conversation does not exist', async () => {
-      messages.advanceWatermarks.mockResolvedValue(undefined);
+      watermarks.advance.mockResolvedValue(undefined);
 
       await expect(sut.markRead(auth, conversationId, 5)).rejects.toThrow(
         ConversationNotFoundError,
@@ -246,17 +252,19 @@ describe(MessagesService.name, () => {
 
       await expect(sut.markRead(auth, conversationId, 5)).rejects.toThrow(RateLimitedError);
       expect(readLimiters.markRead.consume).toHaveBeenCalledWith('caller');
-      expect(messages.advanceWatermarks).not.toHaveBeenCalled();
+      expect(watermarks.advance).not.toHaveBeenCalled();
     });
   });
 
   describe('markDelivered', () => {
     it('moves only the delivered watermark', async () => {
-      messages.advanceWatermarks.mockResolvedValue(watermarkChange({ lastReadSeq: 2 }));
+      watermarks.advance.mockResolvedValue(watermarkChange({ lastReadSeq: 2 }));
 
       await sut.markDelivered(auth, conversationId, 5);
 
-      expect(messages.advanceWatermarks).toHaveBeenCalledWith(conversationId, 'caller', {
+      expect(watermarks.advance).toHaveBeenCalledWith({
+        conversationId,
+        userId: 'caller',
         readSeq: 0,
         deliveredSeq: 5,
       });

@@ -24,11 +24,13 @@ import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
+import { WatermarkBatcher } from './watermark-batcher.js';
 
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly messagesRepository: MessagesRepository,
+    private readonly watermarkBatcher: WatermarkBatcher,
     private readonly access: Access,
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
@@ -160,14 +162,14 @@ export class MessagesService {
     target: { readSeq: number; deliveredSeq: number },
   ): Promise<WatermarkChange> {
     const userId = auth.userId;
-    const change = await this.messagesRepository.advanceWatermarks(conversationId, userId, target);
+    const change = await this.watermarkBatcher.advance({ conversationId, userId, ...target });
     if (!change) throw new ConversationNotFoundError();
     const moved =
       change.lastReadSeq !== change.previousReadSeq ||
       change.lastDeliveredSeq !== change.previousDeliveredSeq;
     // The opener of a message request gets no receipts from its receiver until they accept.
     if (moved && !change.request) {
-      this.publisher.toConversation(conversationId, 'receipt:update', {
+      this.publisher.receiptUpdate({
         conversationId,
         userId,
         deliveredSeq: change.lastDeliveredSeq,
