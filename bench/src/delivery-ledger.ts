@@ -146,7 +146,7 @@ export class DeliveryLedger {
     record.ackedAt = performance.now();
     record.error = undefined;
     step.acked++;
-    record.sender.noteSeq(record.conversationId, answer.message.seq);
+    record.sender.holdSeq(record.conversationId, answer.message.seq);
     if (record.measured) {
       step.measuredAcked++;
       step.ackLatency.recordMs(record.ackedAt - record.scheduledAt);
@@ -154,7 +154,7 @@ export class DeliveryLedger {
   }
 
   deliver(client: LoadClient, message: Message, via: number): void {
-    client.noteSeq(message.conversationId, message.seq);
+    client.holdSeq(message.conversationId, message.seq);
     const record = this.records.get(message.clientMsgId);
     if (!record) {
       // Sync answers also carry messages of earlier steps that this socket already had.

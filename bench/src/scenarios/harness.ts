@@ -135,6 +135,7 @@ export function makeClients(
         auth: target.handshakeAuth(world, userIndex),
         conversationIds: world.conversationsOfUser[userIndex]!,
         reconnect,
+        gaplessSeq: target.kind === 'parley',
       },
       ledger,
     );
