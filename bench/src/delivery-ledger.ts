@@ -182,7 +182,7 @@ export class DeliveryLedger {
     record.ackedAt = performance.now();
     record.error = undefined;
     step.acked++;
-    record.sender.noteSeq(record.conversationId, answer.message.seq);
+    record.sender.holdSeq(record.conversationId, answer.message.seq);
     if (record.measured) {
       step.measuredAcked++;
       step.ackLatency.recordMs(record.ackedAt - record.scheduledAt);
@@ -190,7 +190,7 @@ export class DeliveryLedger {
   }
 
   deliver(client: LoadClient, message: Message, via: number): void {
-    client.noteSeq(message.conversationId, message.seq);
+    client.holdSeq(message.conversationId, message.seq);
     this.onMessage?.(client, message, via);
     const record = this.records.get(message.clientMsgId);
     if (!record) {

@@ -14,11 +14,18 @@ export interface ClientOptions {
   localAddress?: string;
   /** Reconnect after drops, as the SDK does (backoff 1 s doubling to 30 s, +-50 %). */
   reconnect: boolean;
+  /**
+   * The target's `seq` has no gaps per conversation (Parley's): cursors hold every seq up to
+   * theirs, and a live message above a gap syncs at once, as the SDK does. The ceiling's `seq`
+   * is a global serial (gaps are normal): its cursors are the highest seq seen.
+   */
+  gaplessSeq: boolean;
 }
 
 /**
- * `BENCH_FAULT=drop:N` ignores every Nth live message:new, `dup:N` handles it twice: a check
- * that the bench's own loss and duplicate accounting (and its exit code) works.
+ * `BENCH_FAULT=drop:N` ignores every Nth live message:new (its seq counts as held, so no sync
+ * brings it), `dup:N` handles it twice: a check that the bench's own loss and duplicate
+ * accounting (and its exit code) works.
  */
 const fault = /^(drop|dup):(\d+)$/.exec(process.env.BENCH_FAULT ?? '');
 let liveMessages = 0;
@@ -27,12 +34,38 @@ const BACKOFF_INITIAL_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 
 /**
+ * The seqs one socket holds of one conversation: all up to `seq` (what `sync` resumes from), and
+ * those above a gap.
+ */
+class SeqCursor {
+  seq = 0;
+  private readonly aboveGap = new Set<number>();
+
+  constructor(private readonly gapless: boolean) {}
+
+  hold(seq: number): void {
+    if (seq <= this.seq) return;
+    if (!this.gapless) {
+      this.seq = seq;
+      return;
+    }
+    this.aboveGap.add(seq);
+    while (this.aboveGap.delete(this.seq + 1)) this.seq++;
+  }
+
+  get hasGap(): boolean {
+    return this.aboveGap.size > 0;
+  }
+}
+
+/**
  * One simulated device: a raw socket.io-client socket (websocket only), its cursors for `sync`,
- * and the sends it has on the wire. After a reconnect it syncs from its cursors, as the SDK does.
+ * and the sends it has on the wire. It syncs from its cursors after a reconnect and when a live
+ * message reveals a gap, as the SDK does.
  */
 export class LoadClient {
   readonly socket: ChatSocket;
-  readonly maxSeq = new Map<string, number>();
+  private readonly cursors = new Map<string, SeqCursor>();
   /** Position of this socket in each of its conversations' recipient lists. */
   readonly positions = new Map<string, number>();
   readonly inflight = new Set<SentRecord>();
@@ -74,10 +107,16 @@ export class LoadClient {
     });
     this.socket.on('message:new', (message) => {
       if (fault && ++liveMessages % Number(fault[2]) === 0) {
-        if (fault[1] === 'drop') return;
+        if (fault[1] === 'drop') {
+          this.holdSeq(message.conversationId, message.seq);
+          return;
+        }
         this.ledger.deliver(this, message, LIVE);
       }
       this.ledger.deliver(this, message, LIVE);
+      // The message before it never came (yet): live events from two nodes can cross, and a
+      // node that shuts down may disconnect this socket before it passed that one on.
+      if (this.cursor(message.conversationId).hasGap) void this.sync();
     });
     this.socket.on('resync', () => void this.sync());
   }
@@ -96,8 +135,18 @@ export class LoadClient {
     this.socket.disconnect();
   }
 
-  noteSeq(conversationId: string, seq: number): void {
-    if (seq > (this.maxSeq.get(conversationId) ?? 0)) this.maxSeq.set(conversationId, seq);
+  /** This socket has the message `seq` of the conversation (live, synced, or its own ack). */
+  holdSeq(conversationId: string, seq: number): void {
+    this.cursor(conversationId).hold(seq);
+  }
+
+  private cursor(conversationId: string): SeqCursor {
+    let cursor = this.cursors.get(conversationId);
+    if (!cursor) {
+      cursor = new SeqCursor(this.options.gaplessSeq);
+      this.cursors.set(conversationId, cursor);
+    }
+    return cursor;
   }
 
   private onConnect(): void {
@@ -139,7 +188,7 @@ export class LoadClient {
         this.syncAgain = false;
         const cursors = this.conversationIds.map((conversationId) => ({
           conversationId,
-          seq: this.maxSeq.get(conversationId) ?? 0,
+          seq: this.cursors.get(conversationId)?.seq ?? 0,
         }));
         const answer = (await this.socket
           .timeout(30_000)

@@ -150,6 +150,7 @@ export function makeClients(
         },
         conversationIds: world.conversationsOfUser[userIndex]!,
         reconnect,
+        gaplessSeq: target.kind === 'parley',
       },
       ledger,
     );

@@ -47,6 +47,28 @@ describe('MessageLedger', () => {
     expect(sut.hasGaps()).toBe(false);
   });
 
+  it('tells in which conversation a live message revealed a gap', () => {
+    const sut = new MessageLedger([
+      { conversationId: conversationA, seq: 10 },
+      { conversationId: conversationB, seq: 3 },
+    ]);
+
+    sut.acceptLive(message(conversationA, 11), live);
+    expect(sut.hasGapIn(conversationA)).toBe(false);
+    sut.acceptLive(message(conversationA, 13), live);
+    expect(sut.hasGapIn(conversationA)).toBe(true);
+    expect(sut.hasGapIn(conversationB)).toBe(false);
+    sut.acceptLive(message(conversationA, 12), live);
+    expect(sut.hasGapIn(conversationA)).toBe(false);
+  });
+
+  it('sees no gap in a conversation whose start a running sync decides', () => {
+    const sut = new MessageLedger();
+    sut.acceptLive(message(conversationA, 57), { syncing: true });
+    expect(sut.hasGapIn(conversationA)).toBe(false);
+    expect(sut.hasGaps()).toBe(true);
+  });
+
   it('drops messages at or below a cursor kept from an earlier run', () => {
     const sut = new MessageLedger([{ conversationId: conversationA, seq: 5 }]);
     const synced = [4, 5, 6].map((seq) => message(conversationA, seq));

@@ -82,6 +82,15 @@ export class MessageLedger {
     return releasedSeq !== null && message.seq <= releasedSeq;
   }
 
+  /**
+   * Whether a message of the conversation waits behind a gap: its seq was not the last
+   * released one's + 1. (A conversation whose start a running sync decides has no gap yet.)
+   */
+  hasGapIn(conversationId: string): boolean {
+    const ledger = this.conversations.get(conversationId);
+    return ledger !== undefined && ledger.releasedSeq !== null && ledger.heldBack.size > 0;
+  }
+
   /** Whether some message waits behind a gap (or for its conversation's start). */
   hasGaps(): boolean {
     for (const ledger of this.conversations.values()) {

@@ -80,6 +80,52 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+describe('SyncLoop: a gap in live messages', () => {
+  it('syncs at once from below the gap, and releases the missing message before the one after it', async () => {
+    sut.acceptLive(stored(11, peerId));
+    expect(syncs).toEqual([]);
+
+    // 12 never came live (a lost publish, a node that went away): 13 reveals it.
+    sut.acceptLive(stored(13, peerId));
+    expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 11 }] }]);
+    expect(shown.map((entry) => entry.seq)).toEqual([11]);
+
+    syncs[0]!.resolve({
+      conversations: [
+        { conversationId, messages: [stored(12, peerId), stored(13, peerId)], hasMore: false },
+      ],
+      removed: [],
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shown.map((entry) => entry.seq)).toEqual([11, 12, 13]);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 13 }]);
+    expect(syncs).toHaveLength(1);
+  });
+
+  it('starts no second sync while one runs: that one goes a round further for the gap', async () => {
+    sut.request();
+    sut.acceptLive(stored(12, peerId));
+    expect(syncs).toHaveLength(1);
+
+    // The first answer was read before 11 and 12 were stored.
+    syncs[0]!.resolve({ conversations: [], removed: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(syncs.map((sync) => sync.payload)).toEqual([
+      { cursors: [{ conversationId, seq: 10 }] },
+      { cursors: [{ conversationId, seq: 10 }] },
+    ]);
+    syncs[1]!.resolve({
+      conversations: [
+        { conversationId, messages: [stored(11, peerId), stored(12, peerId)], hasMore: false },
+      ],
+      removed: [],
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(shown.map((entry) => entry.seq)).toEqual([11, 12]);
+    expect(syncs).toHaveLength(2);
+  });
+});
+
 describe('SyncLoop: the own acked message', () => {
   it('is released in order once the gap before it fills, and its outbox entry stays until then', async () => {
     const sending = outbox.enqueue({ conversationId, content: 'mine', clientMsgId: 'mine' });
@@ -113,7 +159,7 @@ describe('SyncLoop: the own acked message', () => {
     outbox.resume();
     expect(transmissions).toHaveLength(1);
 
-    await vi.advanceTimersByTimeAsync(1000);
+    // The ack revealed the gap: the sync went out at once.
     expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 10 }] }]);
     syncs[0]!.resolve({
       conversations: [

@@ -5,8 +5,6 @@ import type { Outbox } from './outbox.js';
 import type { CommandResult, SocketCommand } from './socket-commands.js';
 import { ParleySocketError } from './socket-error.js';
 
-/** How long a gap in live messages may last before a sync fills it. */
-const GAP_SYNC_DELAY_MS = 1000;
 /** Extra sync rounds for gaps left after sync; past them, the gap is given up on. */
 const MAX_GAP_SYNC_ROUNDS = 2;
 
@@ -45,7 +43,6 @@ export class SyncLoop {
   /** Bumped on every start and stop: a sync begun for an earlier connection stops. */
   private run = 0;
   private syncRetryTimer: ReturnType<typeof setTimeout> | null = null;
-  private gapSyncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: SyncLoopOptions) {
     this.ledger = new MessageLedger(options.cursors);
@@ -63,15 +60,12 @@ export class SyncLoop {
     this.request();
   }
 
-  /** The socket is gone: the running sync and its timers stop. */
+  /** The socket is gone: the running sync and its retry timer stop. */
   stop(): void {
     this.run++;
     this.syncing = false;
-    for (const timer of [this.syncRetryTimer, this.gapSyncTimer]) {
-      if (timer) clearTimeout(timer);
-    }
+    if (this.syncRetryTimer) clearTimeout(this.syncRetryTimer);
     this.syncRetryTimer = null;
-    this.gapSyncTimer = null;
   }
 
   /** Starts from nothing (another user signs in). */
@@ -89,15 +83,15 @@ export class SyncLoop {
     void this.synchronize(this.run);
   }
 
-  /** A message from `message:new`; a gap it reveals is synced after a while. */
+  /**
+   * A message from `message:new`. A gap it reveals (its seq is not the last one's + 1) is synced
+   * at once: live events from different nodes may arrive out of order, and the one before it
+   * may never come at all (a publish lost with Redis, a node that disconnected this socket
+   * before it passed the message on). A running sync goes one round further instead.
+   */
   acceptLive(message: Message): void {
     this.release(this.ledger.acceptLive(message, { syncing: this.syncing }));
-    if (!this.syncing && this.ledger.hasGaps() && !this.gapSyncTimer) {
-      this.gapSyncTimer = setTimeout(() => {
-        this.gapSyncTimer = null;
-        if (this.ledger.hasGaps()) this.request();
-      }, GAP_SYNC_DELAY_MS);
-    }
+    if (this.ledger.hasGapIn(message.conversationId)) this.request();
   }
 
   /**

@@ -142,6 +142,39 @@ describe('delivery across a lost connection', () => {
     expect(seqsOf(seen)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
   });
 
+  it('syncs at once when a live message reveals that the one before it never came', async () => {
+    const alice = await signUp(app.baseUrl, 'alice');
+    const bob = await signUp(app.baseUrl, 'bob');
+    const conversation = await directConversation(alice, bob);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const seen = record(alice, 'message');
+    // Alice's socket loses 'skipped' on the way (as with a publish lost between nodes); the
+    // syncs she sends are counted when the message after it is handled.
+    const syncsSent: unknown[] = [];
+    alice.socket.onAnyOutgoing((event, payload) => {
+      if (event === 'sync') syncsSent.push(payload);
+    });
+    const listeners = alice.socket.listeners('message:new');
+    alice.socket.off('message:new');
+    let syncsSentAtGap: number | undefined;
+    alice.socket.on('message:new', (message) => {
+      if (message.content === 'skipped') return;
+      for (const listener of listeners) listener(message);
+      if (message.content === 'after') syncsSentAtGap = syncsSent.length;
+    });
+
+    await sendInOrder(bob, conversation.id, ['before', 'skipped', 'after']);
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    await sleep(SETTLE_MS);
+
+    // The sync went out as 'after' came in, from the cursor below the gap.
+    expect(syncsSentAtGap).toBe(1);
+    expect(syncsSent).toEqual([{ cursors: [{ conversationId: conversation.id, seq: 1 }] }]);
+    expect(contentsOf(seen)).toEqual(['before', 'skipped', 'after']);
+    expect(seqsOf(seen)).toEqual([1, 2, 3]);
+    expect(alice.cursors()).toEqual([{ conversationId: conversation.id, seq: 3 }]);
+  });
+
   it('brings the messages of a conversation the offline client was added to', async () => {
     const alice = await signUp(app.baseUrl, 'alice');
     const carol = await signUp(app.baseUrl, 'carol');
