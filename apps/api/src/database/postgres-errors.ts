@@ -1,4 +1,5 @@
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
 
 // Drizzle wraps driver errors; the driver's error (with its SQLSTATE code) is the cause.
 function driverErrorOf(error: unknown): { code?: unknown; constraint?: unknown } | undefined {
@@ -15,6 +16,11 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const driverError = driverErrorOf(error);
   if (driverError?.code !== UNIQUE_VIOLATION) return false;
   return constraint === undefined || driverError.constraint === constraint;
+}
+
+/** True when PostgreSQL broke a lock cycle by failing this statement: it may succeed again. */
+export function isDeadlock(error: unknown): boolean {
+  return driverErrorOf(error)?.code === DEADLOCK_DETECTED;
 }
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);

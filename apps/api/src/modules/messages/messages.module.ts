@@ -5,11 +5,12 @@ import { PrivacyModule } from '../privacy/privacy.module.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
+import { SendBatcher } from './send-batcher.js';
 
 @Module({
   imports: [AccessModule, ConversationsModule, PrivacyModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessagesService],
+  providers: [MessagesRepository, SendBatcher, MessagesService],
   exports: [MessagesService],
 })
 export class MessagesModule {}
