@@ -205,7 +205,8 @@ describe.skipIf(!databaseUrl)('send group commit on PostgreSQL', () => {
     const group = await createGroup(alice, [bob]);
     const contested = newMessage(alice, group.id, 'contested');
     const other = new pg.Client({ connectionString: databaseUrl });
-    await other.connect();
+    const observer = new pg.Client({ connectionString: databaseUrl });
+    await Promise.all([other.connect(), observer.connect()]);
     try {
       // Another node's send of the same clientMsgId, not committed yet: the batch waits on it.
       await other.query('update conversations set last_seq = 1 where id = $1', [group.id]);
@@ -224,7 +225,8 @@ describe.skipIf(!databaseUrl)('send group commit on PostgreSQL', () => {
       );
       await expect
         .poll(async () => {
-          const waiting = await other.query(
+          // A transaction sees pg_stat_activity as of its first read of it: not from `other`.
+          const waiting = await observer.query(
             `select count(*)::int as count from pg_stat_activity
              where wait_event_type = 'Lock' and query like '%json_to_recordset%'`,
           );
@@ -246,7 +248,7 @@ describe.skipIf(!databaseUrl)('send group commit on PostgreSQL', () => {
       expect(after.sends - before.sends).toBe(6);
       expect((await storedMessages(group.id)).map((row) => row.seq)).toEqual([1, 2, 3]);
     } finally {
-      await other.end();
+      await Promise.all([other.end(), observer.end()]);
     }
   });
 

@@ -92,23 +92,22 @@ export class MessagesRepository {
         select * from json_to_recordset(${JSON.stringify(sends)}::json) as send(
           ordinal int, id uuid, "conversationId" uuid, "senderId" uuid, "clientMsgId" uuid,
           content text)
-      ), membership as (
-        select send.ordinal, m.request_state, m.has_sent
-        from send join conversation_members m
+      ), checked as (
+        select send.*, m.user_id is not null as member, m.request_state, m.has_sent,
+          existing.id as existing_id
+        from send
+        left join conversation_members m
           on m.conversation_id = send."conversationId" and m.user_id = send."senderId"
-        where m.request_state is distinct from 'declined'
-      ), existing as (
-        select send.ordinal, messages.id
-        from send join messages
-          on messages.sender_id = send."senderId" and messages.client_msg_id = send."clientMsgId"
+          and m.request_state is distinct from 'declined'
+        left join messages existing
+          on existing.sender_id = send."senderId" and existing.client_msg_id = send."clientMsgId"
       ), accepted as (
-        select send.*, membership.request_state, membership.has_sent,
-          row_number() over (partition by send."conversationId" order by send.ordinal) as position,
-          row_number() over (
-            partition by send."conversationId", send."senderId" order by send.ordinal
-          ) = 1 as first_of_sender
-        from send join membership using (ordinal)
-        where not exists (select 1 from existing where existing.ordinal = send.ordinal)
+        select checked.*,
+          row_number() over (partition by "conversationId" order by ordinal) as position,
+          row_number() over (partition by "conversationId", "senderId" order by ordinal) = 1
+            as first_of_sender
+        from checked
+        where member and existing_id is null
       ), locked_conversations as materialized (
         select id from conversations
         where id in (select "conversationId" from accepted)
@@ -150,9 +149,9 @@ export class MessagesRepository {
         inserted.*
       from inserted join accepted on accepted.id = inserted.id
       union all
-      select existing.ordinal, false as created, false as accepted_request, false as first_send,
+      select checked.ordinal, false as created, false as accepted_request, false as first_send,
         messages.*
-      from existing join messages on messages.id = existing.id`,
+      from checked join messages on messages.id = checked.existing_id`,
     );
     const outcomes: SendOutcome[] = inputs.map(() => ({ kind: 'not_member' }));
     for (const row of rows) {
