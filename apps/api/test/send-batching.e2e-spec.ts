@@ -95,6 +95,24 @@ describe('send group commit', () => {
     expect((await storedMessages(direct.id)).map((row) => row.seq)).toEqual([1, 2]);
   });
 
+  it('writes a repeated clientMsgId the first send of a batch refused, when it goes elsewhere', async () => {
+    const [alice, bob, carol] = await users(3);
+    const group = await createGroup(alice, [bob]);
+    const direct = await createDirect(carol, alice);
+    const refused = newMessage(carol, group.id, 'refused');
+    const batcher = sut.app.get(SendBatcher);
+    const before = await batchSizes();
+    const [first, again, elsewhere] = await Promise.all([
+      batcher.send(refused),
+      batcher.send({ ...refused, id: uuidv7() }),
+      batcher.send({ ...refused, id: uuidv7(), conversationId: direct.id, content: 'elsewhere' }),
+    ]);
+    expect(first).toEqual({ kind: 'not_member' });
+    expect(again).toEqual({ kind: 'not_member' });
+    expect(elsewhere).toMatchObject({ kind: 'created', message: { seq: 1, content: 'elsewhere' } });
+    expect((await batchSizes()).batches).toBe(before.batches + 1);
+  });
+
   it('reports the accepted message request on the first of two sends in one batch', async () => {
     const [alice, bob] = await users(2);
     const direct = await createDirect(alice, bob);
