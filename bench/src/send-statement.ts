@@ -2,11 +2,13 @@
  * What one `message:send` costs PostgreSQL: runs Parley's send statement (as the API's build of
  * `MessagesRepository.send` renders it) and the baseline's INSERT a few thousand times each, from
  * `--clients` concurrent connections over `--conversations` conversations, and reports the
- * server-side CPU per statement (from /proc of the backends) and the throughput.
+ * server-side CPU per message (from /proc of the backends) and the throughput.
  * Variants: `parley` (unnamed statement, parsed and planned on every call), `parley-prepared` (the
- * same text as the named prepared statement the server sends on PostgreSQL), `baseline`.
+ * same text as the named prepared statement the server sends on PostgreSQL), `parley-batch` (the
+ * prepared statement with `--batch` messages each, as the server's group commit sends them under
+ * load), `baseline`. Costs are per message.
  *
- *   node bench/dist/send-statement.js [--count 4000] [--clients 8] [--conversations 100]
+ *   node bench/dist/send-statement.js [--count 4000] [--clients 8] [--conversations 100] [--batch 50]
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,15 +29,19 @@ const BASELINE_INSERT = `
   insert into baseline_messages (conversation_id, sender_id, client_msg_id, content)
   values ($1, $2, $3, $4) on conflict (sender_id, client_msg_id) do nothing returning *`;
 
-/** The statement `MessagesRepository.send` sends for each message, with its parameters. */
+/** The statements `MessagesRepository.send` sends for the messages, `batch` messages each. */
 async function renderSends(
   inputs: { conversationId: string; senderId: string; clientMsgId: string; content: string }[],
+  batch: number,
 ): Promise<RecordedStatement[]> {
   const rendered: RecordedStatement[] = [];
   const repository = new MessagesRepository(
     DatabaseConnection.recording((statement) => rendered.push(statement)),
   );
-  for (const input of inputs) await repository.send({ id: randomUUID(), ...input });
+  for (let start = 0; start < inputs.length; start += batch) {
+    const slice = inputs.slice(start, start + batch);
+    await repository.send(slice.map((input) => ({ id: randomUUID(), ...input })));
+  }
   return rendered;
 }
 
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
       count: { type: 'string', default: '4000' },
       clients: { type: 'string', default: '8' },
       conversations: { type: 'string', default: '100' },
+      batch: { type: 'string', default: '50' },
       'admin-database-url': {
         type: 'string',
         default: 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -98,7 +105,8 @@ async function main(): Promise<void> {
     await setup.end();
 
     const rows: string[][] = [];
-    for (const variant of ['parley', 'parley-prepared', 'baseline', 'parley', 'parley-prepared']) {
+    const variants = ['parley', 'parley-prepared', 'parley-batch', 'baseline'];
+    for (const variant of [...variants, 'parley', 'parley-prepared', 'parley-batch']) {
       const clients = await Promise.all(
         Array.from({ length: Number(values.clients) }, async () => {
           const client = new pg.Client({ connectionString: database.url, options: '-c jit=off' });
@@ -118,13 +126,15 @@ async function main(): Promise<void> {
         clientMsgId: randomUUID(),
         content: 'x'.repeat(64),
       }));
-      const sends = variant === 'baseline' ? [] : await renderSends(messages);
+      const batch = variant === 'parley-batch' ? Number(values.batch) : 1;
+      const sends = variant === 'baseline' ? [] : await renderSends(messages, batch);
+      const statementCount = variant === 'baseline' ? count : sends.length;
       const ticksBefore = backendTicks(pids);
       const startedAt = performance.now();
       let next = 0;
       await Promise.all(
         clients.map(async (client) => {
-          while (next < count) {
+          while (next < statementCount) {
             const index = next++;
             if (variant === 'baseline') {
               const { conversationId, senderId, clientMsgId, content } = messages[index]!;
@@ -132,7 +142,7 @@ async function main(): Promise<void> {
             } else {
               const { name, text, params } = sends[index]!;
               await client.query({
-                ...(variant === 'parley-prepared' ? { name } : {}),
+                ...(variant === 'parley' ? {} : { name }),
                 text,
                 values: params,
               });
@@ -151,7 +161,7 @@ async function main(): Promise<void> {
       await Promise.all(clients.map((client) => client.end()));
     }
     console.log(
-      markdownTable(['statement', 'count', 'statements/s', 'backend CPU µs per statement'], rows),
+      markdownTable(['statement', 'messages', 'messages/s', 'backend CPU µs per message'], rows),
     );
   } finally {
     await teardown.run();

@@ -248,6 +248,8 @@ export class ServerProcess {
             HANDSHAKE_RATE_BURST: '1000000',
             HANDSHAKE_RATE_PER_SEC: '1000000',
             LOG_LEVEL: 'warn',
+            // Group commit settings to compare, when the bench's environment sets them.
+            ...pick(process.env, ['SEND_BATCH_MAX', 'SEND_BATCHES_IN_FLIGHT']),
             PARLEY_DATA_DIR: this.dataDir,
           }
         : { ...common, POOL_SIZE: String(options.poolSize) };
@@ -301,4 +303,11 @@ export class ServerProcess {
   recentOutput(): string {
     return this.output.join('').slice(-4000);
   }
+}
+
+/** The variables of `names` that `environment` sets. */
+function pick(environment: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => (environment[name] ? [[name, environment[name]]] : [])),
+  );
 }

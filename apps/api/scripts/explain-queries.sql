@@ -349,22 +349,44 @@ explain (analyze, buffers) execute messages_messages_since(:'bob_cursors', :'bob
 \g
 
 \echo
-\echo '== Q8 send (one statement), inside a rolled-back transaction'
-select gen_random_uuid() as send_id, gen_random_uuid() as send_client_msg_id \gset
+\echo '== Q8 send of one message (the batch statement with one item), inside a rolled-back transaction'
+select json_build_array(json_build_object(
+  'ordinal', 0, 'id', gen_random_uuid(), 'conversationId', :'hot_id', 'senderId', :'alice_id',
+  'clientMsgId', gen_random_uuid(), 'content', 'hello')) as send_one \gset
 -- The warm-up run is rolled back, so `\g` cannot repeat it (it would repeat the rollback).
--- Parameters in the generated statement's order: conversation, sender, sender, client message
--- id, conversation, message id, sender, client message id, content.
 begin;
 \o /dev/null
-explain (analyze, buffers)
-  execute messages_send(:'hot_id', :'alice_id', :'alice_id', :'send_client_msg_id', :'hot_id',
-                        :'send_id', :'alice_id', :'send_client_msg_id', 'hello');
+explain (analyze, buffers) execute messages_send(:'send_one');
 \o
 rollback;
 begin;
-explain (analyze, buffers)
-  execute messages_send(:'hot_id', :'alice_id', :'alice_id', :'send_client_msg_id', :'hot_id',
-                        :'send_id', :'alice_id', :'send_client_msg_id', 'hello');
+explain (analyze, buffers) execute messages_send(:'send_one');
+rollback;
+
+\echo
+\echo '== Q8b send of a batch: 100 messages, 2 senders in each of 50 conversations, rolled back'
+select json_agg(json_build_object(
+  'ordinal', n - 1, 'id', gen_random_uuid(), 'conversationId', conversation_id,
+  'senderId', user_id, 'clientMsgId', gen_random_uuid(), 'content', 'hello') order by n)
+  as send_batch
+from (
+  select conversation_id, user_id, row_number() over (order by md5(user_id::text)) as n
+  from (
+    select conversation_id, user_id,
+      row_number() over (partition by conversation_id order by user_id) as member_number
+    from conversation_members
+    where request_state is null
+      and conversation_id in (select id from conversations order by md5(id::text) limit 50)
+  ) members
+  where member_number <= 2
+) sends \gset
+begin;
+\o /dev/null
+explain (analyze, buffers) execute messages_send(:'send_batch');
+\o
+rollback;
+begin;
+explain (analyze, buffers) execute messages_send(:'send_batch');
 rollback;
 
 -- Experiment: an index that lets the list walk conversations newest first (rolled back).

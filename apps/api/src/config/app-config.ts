@@ -67,6 +67,8 @@ const environmentSchema = z.object({
       .optional(),
   ),
   DATABASE_POOL_SIZE: positiveInt(10),
+  SEND_BATCH_MAX: positiveInt(128),
+  SEND_BATCHES_IN_FLIGHT: positiveInt(2),
   REDIS_URL: z.preprocess(
     emptyAsUndefined,
     z
@@ -118,6 +120,13 @@ export class AppConfig {
   /** Unset: embedded PostgreSQL (PGlite) in `dataDir`. */
   readonly databaseUrl?: string;
   readonly databasePoolSize!: number;
+  /** The most sends one statement (one commit) writes. */
+  readonly sendBatchMax!: number;
+  /**
+   * Send statements one node has running at once; the sends that arrive meanwhile wait and go
+   * together in the next one (group commit). Each holds a pool connection while it runs.
+   */
+  readonly sendBatchesInFlight!: number;
   /** Unset: this node runs alone, without the Redis adapter. */
   readonly redisUrl?: string;
   readonly jwtSecret!: string;
@@ -199,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: values.HOST,
     databaseUrl: values.DATABASE_URL,
     databasePoolSize: values.DATABASE_POOL_SIZE,
+    sendBatchMax: values.SEND_BATCH_MAX,
+    sendBatchesInFlight: values.SEND_BATCHES_IN_FLIGHT,
     redisUrl: values.REDIS_URL,
     jwtSecret: values.JWT_SECRET ?? readOrCreateDevelopmentSecret(dataDir),
     accessTokenTtlSec: values.ACCESS_TOKEN_TTL_SEC,

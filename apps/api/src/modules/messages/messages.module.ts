@@ -5,12 +5,13 @@ import { PrivacyModule } from '../privacy/privacy.module.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
+import { SendBatcher } from './send-batcher.js';
 import { WatermarkBatcher } from './watermark-batcher.js';
 
 @Module({
   imports: [AccessModule, ConversationsModule, PrivacyModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, MessagesService, WatermarkBatcher],
+  providers: [MessagesRepository, SendBatcher, WatermarkBatcher, MessagesService],
   exports: [MessagesService],
 })
 export class MessagesModule {}

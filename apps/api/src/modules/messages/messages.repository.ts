@@ -6,6 +6,15 @@ import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { messages } from '../../database/schema.js';
 import { toMessage, type MessageColumns } from './message.mapper.js';
 
+/** A message to store, as the sender gave it, with the id the server made for it. */
+export interface NewMessage {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  clientMsgId: string;
+  content: string;
+}
+
 export type SendOutcome =
   | {
       kind: 'created' | 'duplicate';
@@ -45,87 +54,126 @@ export class MessagesRepository {
   constructor(private readonly database: DatabaseConnection) {}
 
   /**
-   * The whole send in one statement, one round trip: membership check, idempotency check,
-   * next seq (the conversation row lock orders concurrent senders), insert, and the sender's
-   * watermarks. A concurrent duplicate fails the statement on the (sender, clientMsgId)
-   * constraint, which rolls back its seq too: seq never gets a gap. The watermark update also
-   * records that the sender has sent here and ends a message request they received: no extra
-   * write, the row is written anyway. A declined request is no membership.
+   * Stores sends in one statement, one round trip and one commit, each with its own outcome, in
+   * input order: membership check, idempotency check, next seqs (the conversation row lock
+   * orders concurrent batches), insert, and the senders' watermarks. Sends to one conversation
+   * take consecutive seqs in input order. The inputs must not repeat a (senderId, clientMsgId):
+   * the second would break the unique constraint. A concurrent duplicate from another
+   * statement fails the statement on that constraint, which rolls back its seqs too: seq never
+   * gets a gap. The watermark update also records that the sender has sent here and ends a
+   * message request they received: no extra write, the row is written anyway; only a sender's
+   * first send of the batch in a conversation reports that (`acceptedRequest`, `firstSend`), as
+   * if the sends had come one by one. A declined request is no membership.
+   * Rows are locked in one order by every batch: conversations by id, then the senders'
+   * member rows by (conversation_id, user_id), the order the receipts take them in too, so
+   * concurrent batches wait for each other instead of deadlocking.
    * Membership is checked here, not before, to keep one round trip: the rule is `requireMember`
    * in modules/access/access.ts.
    */
   @GenerateSql({
     params: [
-      {
-        id: ExampleValue.MESSAGE_ID,
-        conversationId: ExampleValue.CONVERSATION_ID,
-        senderId: ExampleValue.USER_ID,
-        clientMsgId: ExampleValue.CLIENT_MSG_ID,
-        content: ExampleValue.TEXT,
-      },
+      [
+        {
+          id: ExampleValue.MESSAGE_ID,
+          conversationId: ExampleValue.CONVERSATION_ID,
+          senderId: ExampleValue.USER_ID,
+          clientMsgId: ExampleValue.CLIENT_MSG_ID,
+          content: ExampleValue.TEXT,
+        },
+      ],
     ],
   })
-  async send(input: {
-    id: string;
-    conversationId: string;
-    senderId: string;
-    clientMsgId: string;
-    content: string;
-  }): Promise<SendOutcome> {
+  async send(inputs: NewMessage[]): Promise<SendOutcome[]> {
+    const sends = inputs.map((input, ordinal) => ({ ordinal, ...input }));
     const rows = await this.database.queryPrepared<
-      MessageColumns & { created: boolean; accepted_request: boolean; first_send: boolean }
+      MessageColumns & {
+        ordinal: number;
+        created: boolean;
+        accepted_request: boolean;
+        first_send: boolean;
+      }
     >(
-      'parley_send_message',
+      'parley_send_messages',
       sql`
-      with membership as (
-        select request_state, has_sent from conversation_members
-        where conversation_id = ${input.conversationId} and user_id = ${input.senderId}
-          and request_state is distinct from 'declined'
-      ), existing as (
-        select * from messages
-        where sender_id = ${input.senderId} and client_msg_id = ${input.clientMsgId}
-      ), next_seq as (
+      with send as (
+        select * from json_to_recordset(${JSON.stringify(sends)}::json) as send(
+          ordinal int, id uuid, "conversationId" uuid, "senderId" uuid, "clientMsgId" uuid,
+          content text)
+      ), checked as (
+        select send.*, m.user_id is not null as member, m.request_state, m.has_sent,
+          existing.id as existing_id
+        from send
+        left join conversation_members m
+          on m.conversation_id = send."conversationId" and m.user_id = send."senderId"
+          and m.request_state is distinct from 'declined'
+        left join messages existing
+          on existing.sender_id = send."senderId" and existing.client_msg_id = send."clientMsgId"
+      ), accepted as (
+        select checked.*,
+          row_number() over (partition by "conversationId" order by ordinal) as position,
+          row_number() over (partition by "conversationId", "senderId" order by ordinal) = 1
+            as first_of_sender
+        from checked
+        where member and existing_id is null
+      ), locked_conversations as materialized (
+        select id from conversations
+        where id in (select "conversationId" from accepted)
+        order by id
+        for no key update
+      ), next_seqs as (
         update conversations
-        set last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
-        where id = ${input.conversationId}
-          and exists (select 1 from membership) and not exists (select 1 from existing)
-        returning id, last_seq
+        set last_seq = last_seq + added.count, last_message_at = now(), updated_at = now()
+        from (select "conversationId" as id, count(*) as count from accepted group by 1) added
+        where conversations.id = added.id
+          and conversations.id in (select id from locked_conversations)
+        returning conversations.id, conversations.last_seq - added.count as base_seq
       ), inserted as (
         insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
-        select ${input.id}::uuid, id, last_seq, ${input.senderId}::uuid, ${input.clientMsgId}::uuid,
-          ${input.content}::text
-        from next_seq
+        select accepted.id, accepted."conversationId", next_seqs.base_seq + accepted.position,
+          accepted."senderId", accepted."clientMsgId", accepted.content
+        from accepted join next_seqs on next_seqs.id = accepted."conversationId"
         returning *
+      ), locked_senders as materialized (
+        select conversation_id, user_id from conversation_members
+        where (conversation_id, user_id) in (select conversation_id, sender_id from inserted)
+        order by conversation_id, user_id
+        for no key update
       ), sender_watermarks as (
-        update conversation_members
-        set last_read_seq = greatest(last_read_seq, inserted.seq),
-            last_delivered_seq = greatest(last_delivered_seq, inserted.seq),
+        update conversation_members m
+        set last_read_seq = greatest(m.last_read_seq, sent.seq),
+            last_delivered_seq = greatest(m.last_delivered_seq, sent.seq),
             has_sent = true, request_state = null
-        from inserted
-        where conversation_members.conversation_id = inserted.conversation_id
-          and conversation_members.user_id = inserted.sender_id
+        from (
+          select conversation_id, sender_id, max(seq) as seq from inserted group by 1, 2
+        ) sent
+        where m.conversation_id = sent.conversation_id and m.user_id = sent.sender_id
+          and (m.conversation_id, m.user_id) in (select conversation_id, user_id from locked_senders)
       )
-      select true as created,
-        coalesce((select request_state = 'pending' from membership), false) as accepted_request,
-        coalesce((select not has_sent from membership), false) as first_send,
+      select accepted.ordinal, true as created,
+        accepted.first_of_sender and accepted.request_state is not distinct from 'pending'
+          as accepted_request,
+        accepted.first_of_sender and not accepted.has_sent as first_send,
         inserted.*
-      from inserted
+      from inserted join accepted on accepted.id = inserted.id
       union all
-      select false as created, false as accepted_request, false as first_send, existing.*
-      from existing`,
+      select checked.ordinal, false as created, false as accepted_request, false as first_send,
+        messages.*
+      from checked join messages on messages.id = checked.existing_id`,
     );
-    const [row] = rows;
-    if (!row) return { kind: 'not_member' };
-    const message = toMessage(row);
-    return {
-      kind: row.created ? 'created' : 'duplicate',
-      message,
-      // The sender's watermarks moved to the new message, as the update above set them.
-      acceptedRequest: row.accepted_request
-        ? { lastReadSeq: message.seq, lastDeliveredSeq: message.seq }
-        : undefined,
-      firstSend: row.first_send,
-    };
+    const outcomes: SendOutcome[] = inputs.map(() => ({ kind: 'not_member' }));
+    for (const row of rows) {
+      const message = toMessage(row);
+      outcomes[row.ordinal] = {
+        kind: row.created ? 'created' : 'duplicate',
+        message,
+        // The sender's watermarks moved to the new message, as the update above set them.
+        acceptedRequest: row.accepted_request
+          ? { lastReadSeq: message.seq, lastDeliveredSeq: message.seq }
+          : undefined,
+        firstSend: row.first_send,
+      };
+    }
+    return outcomes;
   }
 
   @GenerateSql({ params: [ExampleValue.USER_ID, ExampleValue.CLIENT_MSG_ID] })

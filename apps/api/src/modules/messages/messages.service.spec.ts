@@ -5,10 +5,13 @@ import type { ReadRateLimiters } from '../../rate-limit/rate-limit.module.js';
 import type { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { Access } from '../access/access.js';
 import type { AccessRepository } from '../access/access.repository.js';
+import type { AppConfig } from '../../config/app-config.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { PresenceAudience } from '../privacy/presence-audience.js';
 import type { MessagesRepository, SyncRow, WatermarkChange } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
+import { SendBatcher } from './send-batcher.js';
 import type { WatermarkBatcher } from './watermark-batcher.js';
 
 const conversationId = 'conversation-1';
@@ -70,8 +73,11 @@ describe(MessagesService.name, () => {
       sync: allowAll(),
       restRead: allowAll(),
     };
+    const repository = messages as unknown as MessagesRepository;
+    const batching = { sendBatchMax: 10, sendBatchesInFlight: 1 } as AppConfig;
     sut = new MessagesService(
-      messages as unknown as MessagesRepository,
+      repository,
+      new SendBatcher(repository, batching, new MetricsService()),
       watermarks as unknown as WatermarkBatcher,
       new Access({ findMemberships } as unknown as AccessRepository),
       conversations as unknown as ConversationsService,
@@ -86,13 +92,13 @@ describe(MessagesService.name, () => {
     const input = { conversationId, content: 'hello', clientMsgId: 'client-1' };
 
     it('broadcasts a new message to the conversation', async () => {
-      messages.send.mockResolvedValue({ kind: 'created', message: message(1), firstSend: false });
+      messages.send.mockResolvedValue([{ kind: 'created', message: message(1), firstSend: false }]);
 
       await expect(sut.send(auth, input)).resolves.toEqual(message(1));
 
-      expect(messages.send).toHaveBeenCalledWith(
+      expect(messages.send).toHaveBeenCalledWith([
         expect.objectContaining({ senderId: 'caller', ...input }),
-      );
+      ]);
       expect(publisher.toConversation).toHaveBeenCalledWith(
         conversationId,
         'message:new',
@@ -101,14 +107,14 @@ describe(MessagesService.name, () => {
     });
 
     it('answers a duplicate with the stored message and broadcasts nothing', async () => {
-      messages.send.mockResolvedValue({ kind: 'duplicate', message: message(1) });
+      messages.send.mockResolvedValue([{ kind: 'duplicate', message: message(1) }]);
 
       await expect(sut.send(auth, input)).resolves.toEqual(message(1));
       expect(publisher.toConversation).not.toHaveBeenCalled();
     });
 
     it('tells a non-member the conversation does not exist', async () => {
-      messages.send.mockResolvedValue({ kind: 'not_member' });
+      messages.send.mockResolvedValue([{ kind: 'not_member' }]);
 
       await expect(sut.send(auth, input)).rejects.toThrow(ConversationNotFoundError);
       expect(publisher.toConversation).not.toHaveBeenCalled();
@@ -116,7 +122,7 @@ describe(MessagesService.name, () => {
 
     it('accepts the message request the sender had received', async () => {
       const acceptedRequest = { lastReadSeq: 3, lastDeliveredSeq: 3 };
-      messages.send.mockResolvedValue({ kind: 'created', message: message(3), acceptedRequest });
+      messages.send.mockResolvedValue([{ kind: 'created', message: message(3), acceptedRequest }]);
 
       await sut.send(auth, input);
 
@@ -129,7 +135,7 @@ describe(MessagesService.name, () => {
     });
 
     it('makes the other member a contact on the sender’s first message', async () => {
-      messages.send.mockResolvedValue({ kind: 'created', message: message(1), firstSend: true });
+      messages.send.mockResolvedValue([{ kind: 'created', message: message(1), firstSend: true }]);
 
       await sut.send(auth, input);
 

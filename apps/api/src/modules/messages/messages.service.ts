@@ -24,12 +24,14 @@ import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
+import { SendBatcher } from './send-batcher.js';
 import { WatermarkBatcher } from './watermark-batcher.js';
 
 @Injectable()
 export class MessagesService {
   constructor(
     private readonly messagesRepository: MessagesRepository,
+    private readonly sendBatcher: SendBatcher,
     private readonly watermarkBatcher: WatermarkBatcher,
     private readonly access: Access,
     private readonly conversationsService: ConversationsService,
@@ -42,7 +44,8 @@ export class MessagesService {
   /**
    * Stores a message and, once committed, broadcasts it to the conversation. Sending the same
    * `clientMsgId` again returns the stored message (whatever the new content) and broadcasts
-   * nothing.
+   * nothing. The rate limit is the sender's own; the write goes with the node's other sends of
+   * the moment, in one commit (`SendBatcher`).
    */
   async send(auth: AuthContext, input: SendMessageInput): Promise<Message> {
     await consumeOrRefuse(this.sendRateLimiter, auth.userId);
@@ -146,9 +149,10 @@ export class MessagesService {
   private async storeOnce(auth: AuthContext, input: SendMessageInput) {
     const senderId = auth.userId;
     try {
-      return await this.messagesRepository.send({ id: uuidv7(), senderId, ...input });
+      return await this.sendBatcher.send({ id: uuidv7(), senderId, ...input });
     } catch (error) {
-      // A concurrent send with the same clientMsgId won the race: answer with its message.
+      // A concurrent send with the same clientMsgId (from another batch or node) won the race:
+      // answer with its message.
       if (!isUniqueViolation(error, 'messages_sender_client_msg_key')) throw error;
       const message = await this.messagesRepository.findByClientMsgId(senderId, input.clientMsgId);
       if (!message) throw error;
