@@ -5,6 +5,9 @@ import { openLoop } from './open-loop.js';
 import { Counter, LatencyHistogram } from './stats.js';
 import { sleep } from './util.js';
 
+/** The SDK's (packages/client/src/sync-loop.ts): a gap that lasts this long is synced. */
+const GAP_SYNC_DELAY_MS = 100;
+
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface ClientOptions {
@@ -78,6 +81,7 @@ export class LoadClient {
   private reconnectAttempt = 0;
   private syncing = false;
   private syncAgain = false;
+  private gapTimer?: NodeJS.Timeout;
   onConnectError?: (error: Error) => void;
 
   constructor(
@@ -116,7 +120,7 @@ export class LoadClient {
       this.ledger.deliver(this, message, LIVE);
       // The message before it never came (yet): live events from two nodes can cross, and a
       // node that shuts down may disconnect this socket before it passed that one on.
-      if (this.cursor(message.conversationId).hasGap) void this.sync();
+      if (this.cursor(message.conversationId).hasGap) this.syncIfGapLasts();
     });
     this.socket.on('resync', () => void this.sync());
   }
@@ -147,6 +151,15 @@ export class LoadClient {
       this.cursors.set(conversationId, cursor);
     }
     return cursor;
+  }
+
+  /** As the SDK: a gap still open after GAP_SYNC_DELAY_MS is synced. */
+  private syncIfGapLasts(): void {
+    if (this.gapTimer) return;
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if ([...this.cursors.values()].some((cursor) => cursor.hasGap)) void this.sync();
+    }, GAP_SYNC_DELAY_MS);
   }
 
   private onConnect(): void {

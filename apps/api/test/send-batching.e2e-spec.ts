@@ -66,9 +66,10 @@ describe('send group commit', () => {
     const repeat = { ...sends[1]!, id: uuidv7(), content: 'b1 again' };
     const outcomes = await Promise.all([...sends, repeat].map((send) => batcher.send(send)));
 
+    // The repeat waited for b1 instead of joining its batch.
     expect(await batchSizes()).toEqual({
       batches: before.batches + 1,
-      sends: before.sends + sends.length + 1,
+      sends: before.sends + sends.length,
     });
     const created = (index: number) => {
       const outcome = outcomes[index]!;
@@ -95,7 +96,7 @@ describe('send group commit', () => {
     expect((await storedMessages(direct.id)).map((row) => row.seq)).toEqual([1, 2]);
   });
 
-  it('writes a repeated clientMsgId the first send of a batch refused, when it goes elsewhere', async () => {
+  it('writes a repeated clientMsgId after the send it repeats was refused, when it goes elsewhere', async () => {
     const [alice, bob, carol] = await users(3);
     const group = await createGroup(alice, [bob]);
     const direct = await createDirect(carol, alice);
@@ -110,7 +111,8 @@ describe('send group commit', () => {
     expect(first).toEqual({ kind: 'not_member' });
     expect(again).toEqual({ kind: 'not_member' });
     expect(elsewhere).toMatchObject({ kind: 'created', message: { seq: 1, content: 'elsewhere' } });
-    expect((await batchSizes()).batches).toBe(before.batches + 1);
+    // The repeats waited for the first, then went in a batch of their own.
+    expect(await batchSizes()).toEqual({ batches: before.batches + 2, sends: before.sends + 3 });
   });
 
   it('reports the accepted message request on the first of two sends in one batch', async () => {

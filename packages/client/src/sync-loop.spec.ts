@@ -2,7 +2,7 @@ import type { Message, SendMessagePayload, SyncedConversation } from '@parley/pr
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Outbox } from './outbox.js';
 import type { SocketCommand } from './socket-commands.js';
-import { SyncLoop } from './sync-loop.js';
+import { GAP_SYNC_DELAY_MS, SyncLoop } from './sync-loop.js';
 
 const conversationId = '00000000-0000-4000-8000-00000000000a';
 const ownUserId = '00000000-0000-4000-8000-000000000001';
@@ -81,12 +81,15 @@ afterEach(() => {
 });
 
 describe('SyncLoop: a gap in live messages', () => {
-  it('syncs at once from below the gap, and releases the missing message before the one after it', async () => {
+  it('syncs from below a gap that lasts, and releases the missing message before the one after it', async () => {
     sut.acceptLive(stored(11, peerId));
     expect(syncs).toEqual([]);
 
     // 12 never came live (a lost publish, a node that went away): 13 reveals it.
     sut.acceptLive(stored(13, peerId));
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS - 1);
+    expect(syncs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 11 }] }]);
     expect(shown.map((entry) => entry.seq)).toEqual([11]);
 
@@ -102,9 +105,20 @@ describe('SyncLoop: a gap in live messages', () => {
     expect(syncs).toHaveLength(1);
   });
 
+  it('costs no sync when the message before arrives within the delay (crossing from another node)', async () => {
+    sut.acceptLive(stored(11, peerId));
+    sut.acceptLive(stored(13, peerId));
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS / 2);
+    sut.acceptLive(stored(12, peerId));
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
+    expect(syncs).toEqual([]);
+    expect(shown.map((entry) => entry.seq)).toEqual([11, 12, 13]);
+  });
+
   it('starts no second sync while one runs: that one goes a round further for the gap', async () => {
     sut.request();
     sut.acceptLive(stored(12, peerId));
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
     expect(syncs).toHaveLength(1);
 
     // The first answer was read before 11 and 12 were stored.
@@ -159,7 +173,8 @@ describe('SyncLoop: the own acked message', () => {
     outbox.resume();
     expect(transmissions).toHaveLength(1);
 
-    // The ack revealed the gap: the sync went out at once.
+    // The ack revealed the gap: the sync went out when it had lasted.
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
     expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 10 }] }]);
     syncs[0]!.resolve({
       conversations: [

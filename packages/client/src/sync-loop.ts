@@ -5,6 +5,14 @@ import type { Outbox } from './outbox.js';
 import type { CommandResult, SocketCommand } from './socket-commands.js';
 import { ParleySocketError } from './socket-error.js';
 
+/**
+ * How long a gap in live messages may last before a sync fills it. A node broadcasts its own
+ * messages to its sockets at once and its neighbours' a Redis hop later, so in a busy
+ * conversation on several nodes seq N+1 often arrives a moment before N: syncing at the first
+ * sight of a gap would make every socket of the node sync for nothing. A publish that is really
+ * lost costs this much extra delay.
+ */
+export const GAP_SYNC_DELAY_MS = 100;
 /** Extra sync rounds for gaps left after sync; past them, the gap is given up on. */
 const MAX_GAP_SYNC_ROUNDS = 2;
 
@@ -43,6 +51,7 @@ export class SyncLoop {
   /** Bumped on every start and stop: a sync begun for an earlier connection stops. */
   private run = 0;
   private syncRetryTimer: ReturnType<typeof setTimeout> | null = null;
+  private gapSyncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly options: SyncLoopOptions) {
     this.ledger = new MessageLedger(options.cursors);
@@ -60,12 +69,15 @@ export class SyncLoop {
     this.request();
   }
 
-  /** The socket is gone: the running sync and its retry timer stop. */
+  /** The socket is gone: the running sync and its timers stop. */
   stop(): void {
     this.run++;
     this.syncing = false;
-    if (this.syncRetryTimer) clearTimeout(this.syncRetryTimer);
+    for (const timer of [this.syncRetryTimer, this.gapSyncTimer]) {
+      if (timer) clearTimeout(timer);
+    }
     this.syncRetryTimer = null;
+    this.gapSyncTimer = null;
   }
 
   /** Starts from nothing (another user signs in). */
@@ -85,13 +97,18 @@ export class SyncLoop {
 
   /**
    * A message from `message:new`. A gap it reveals (its seq is not the last one's + 1) is synced
-   * at once: live events from different nodes may arrive out of order, and the one before it
-   * may never come at all (a publish lost with Redis, a node that disconnected this socket
-   * before it passed the message on). A running sync goes one round further instead.
+   * unless it fills within {@link GAP_SYNC_DELAY_MS}: the one before it may never come at all (a
+   * publish lost with Redis, a node that disconnected this socket before it passed the message
+   * on). A sync running by then goes one round further instead.
    */
   acceptLive(message: Message): void {
     this.release(this.ledger.acceptLive(message, { syncing: this.syncing }));
-    if (this.ledger.hasGapIn(message.conversationId)) this.request();
+    if (this.ledger.hasGapIn(message.conversationId) && !this.gapSyncTimer) {
+      this.gapSyncTimer = setTimeout(() => {
+        this.gapSyncTimer = null;
+        if (this.ledger.hasGaps()) this.request();
+      }, GAP_SYNC_DELAY_MS);
+    }
   }
 
   /**

@@ -134,6 +134,9 @@ export class DatabaseConnection {
         // event queue behind it: every event gets an answer.
         query_timeout: 5_000,
         keepAlive: true,
+        // Connections stay open for good (above): a NAT or load balancer that silently drops an
+        // idle one is found by the probes within seconds, not by the next statement's timeout.
+        keepAliveInitialDelayMillis: 10_000,
         // Our statements are short index lookups; JIT compiling them cost more than it saved
         // (7-30 ms per sync of a busy user, docs/query-plans.md).
         options: '-c jit=off',

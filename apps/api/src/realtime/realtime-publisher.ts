@@ -69,13 +69,15 @@ export class RealtimePublisher implements BeforeApplicationShutdown {
       labelNames: ['outcome'],
       registers: [metricsService.registry],
     });
+    const published = receiptUpdates.labels('published');
+    const coalesced = receiptUpdates.labels('coalesced');
     this.receipts = new ReceiptCoalescer({
       windowMs: RECEIPT_WINDOW_MS,
       publish: (receipt) => {
-        receiptUpdates.inc({ outcome: 'published' });
+        published.inc();
         this.toConversation(receipt.conversationId, 'receipt:update', receipt);
       },
-      onCoalesced: () => receiptUpdates.inc({ outcome: 'coalesced' }),
+      onCoalesced: () => coalesced.inc(),
     });
   }
 

@@ -223,10 +223,15 @@ export class ConversationsRepository {
 
   /**
    * Removes a member. When the owner leaves, the longest-standing admin (else member) becomes
-   * owner, so a group is never without one.
+   * owner, so a group is never without one. The conversation row is written first: sends lock
+   * it before member rows, and taking them the other way round could deadlock with a send.
    */
   async removeMember(conversationId: string, userId: string): Promise<void> {
     await this.database.db.transaction(async (tx) => {
+      await tx
+        .update(conversations)
+        .set({ updatedAt: sql`now()` })
+        .where(eq(conversations.id, conversationId));
       const [removed] = await tx
         .delete(conversationMembers)
         .where(
@@ -245,10 +250,6 @@ export class ConversationsRepository {
             order by (role = 'admin') desc, joined_at asc, user_id asc
             limit 1)`);
       }
-      await tx
-        .update(conversations)
-        .set({ updatedAt: sql`now()` })
-        .where(eq(conversations.id, conversationId));
     });
   }
 

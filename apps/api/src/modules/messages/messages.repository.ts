@@ -57,10 +57,10 @@ export class MessagesRepository {
    * Stores sends in one statement, one round trip and one commit, each with its own outcome, in
    * input order: membership check, idempotency check, next seqs (the conversation row lock
    * orders concurrent batches), insert, and the senders' watermarks. Sends to one conversation
-   * take consecutive seqs in input order. The inputs must not repeat a (senderId, clientMsgId):
-   * the second would break the unique constraint. A concurrent duplicate from another
-   * statement fails the statement on that constraint, which rolls back its seqs too: seq never
-   * gets a gap. The watermark update also records that the sender has sent here and ends a
+   * take consecutive seqs in input order. A (senderId, clientMsgId) twice in the inputs (rare:
+   * `SendBatcher` lets a repeat wait for the first) fails the statement on the unique
+   * constraint, like a concurrent duplicate from another statement; the failed statement rolls
+   * back its seqs too: seq never gets a gap. The watermark update also records that the sender has sent here and ends a
    * message request they received: no extra write, the row is written anyway; only a sender's
    * first send of the batch in a conversation reports that (`acceptedRequest`, `firstSend`), as
    * if the sends had come one by one. A declined request is no membership.
@@ -267,7 +267,7 @@ export class MessagesRepository {
         join conversations c on c.id = m.conversation_id
         where m.request_state is distinct from 'declined'
         order by m.conversation_id, m.user_id
-        for update of m
+        for no key update of m
       ), advanced as (
         update conversation_members m
         set last_read_seq = greatest(m.last_read_seq, least(previous."readSeq", previous.last_seq)),

@@ -14,21 +14,20 @@ import { MessagesRepository, type NewMessage, type SendOutcome } from './message
 @Injectable()
 export class SendBatcher implements BeforeApplicationShutdown {
   private readonly batcher: CommitBatcher<NewMessage, SendOutcome>;
-  private readonly batchSize: Histogram;
+  private readonly sending = new Map<string, Promise<SendOutcome>>();
 
-  constructor(
-    private readonly messagesRepository: MessagesRepository,
-    config: AppConfig,
-    metrics: MetricsService,
-  ) {
-    this.batchSize = new Histogram({
+  constructor(messagesRepository: MessagesRepository, config: AppConfig, metrics: MetricsService) {
+    const batchSize = new Histogram({
       name: 'parley_send_batch_size',
       help: 'Sends written to PostgreSQL in one statement and one commit',
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers: [metrics.registry],
     });
     this.batcher = new CommitBatcher({
-      write: (sends) => this.write(sends),
+      write: (sends) => {
+        batchSize.observe(sends.length);
+        return messagesRepository.send(sends);
+      },
       // A duplicate sent concurrently through another batch or node, or a lock cycle with
       // another batch: written alone, each send gets its own answer.
       isItemError: (error) =>
@@ -38,53 +37,33 @@ export class SendBatcher implements BeforeApplicationShutdown {
     });
   }
 
-  send(message: NewMessage): Promise<SendOutcome> {
-    return this.batcher.submit(message);
+  /**
+   * A (sender, clientMsgId) already on its way through this node (a client resending before
+   * its ack came) waits for that send and is answered with its message: it never reaches a
+   * batch beside it, where its unique key would fail the whole batch.
+   */
+  async send(message: NewMessage): Promise<SendOutcome> {
+    const key = idempotencyKey(message);
+    const earlier = this.sending.get(key);
+    if (earlier) {
+      // Refused or failed, it stored nothing: this one is written for itself.
+      const outcome = await earlier.catch(() => undefined);
+      if (outcome && outcome.kind !== 'not_member') {
+        return { kind: 'duplicate', message: outcome.message };
+      }
+    }
+    const sending = this.batcher.submit(message);
+    this.sending.set(key, sending);
+    try {
+      return await sending;
+    } finally {
+      if (this.sending.get(key) === sending) this.sending.delete(key);
+    }
   }
 
   /** After the gateway has answered its sockets' last events, before the pool closes. */
   beforeApplicationShutdown(): Promise<void> {
     return this.batcher.drained();
-  }
-
-  /**
-   * One statement for the batch. A (sender, clientMsgId) repeated in it is written once: the
-   * repeat gets the first one's message as a duplicate, as if it had come just after it. Only a
-   * repeat the first one cannot answer (refused there, sent to another conversation) is written
-   * in a next round.
-   */
-  private async write(sends: NewMessage[]): Promise<SendOutcome[]> {
-    this.batchSize.observe(sends.length);
-    const outcomes = new Array<SendOutcome | undefined>(sends.length);
-    let waiting = sends.map((_, index) => index);
-    while (waiting.length > 0) {
-      const firstByKey = new Map<string, number>();
-      const repeats: number[] = [];
-      for (const index of waiting) {
-        const key = idempotencyKey(sends[index]!);
-        if (firstByKey.has(key)) repeats.push(index);
-        else firstByKey.set(key, index);
-      }
-      const written = [...firstByKey.values()];
-      const writtenOutcomes = await this.messagesRepository.send(
-        written.map((index) => sends[index]!),
-      );
-      written.forEach((index, position) => (outcomes[index] = writtenOutcomes[position]));
-      waiting = [];
-      for (const index of repeats) {
-        const send = sends[index]!;
-        const firstIndex = firstByKey.get(idempotencyKey(send))!;
-        const first = outcomes[firstIndex]!;
-        if (first.kind !== 'not_member') {
-          outcomes[index] = { kind: 'duplicate', message: first.message };
-        } else if (sends[firstIndex]!.conversationId === send.conversationId) {
-          outcomes[index] = first;
-        } else {
-          waiting.push(index);
-        }
-      }
-    }
-    return outcomes as SendOutcome[];
   }
 }
 
