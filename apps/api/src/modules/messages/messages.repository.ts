@@ -100,14 +100,20 @@ export class MessagesRepository {
           ordinal int, id uuid, "conversationId" uuid, "senderId" uuid, "clientMsgId" uuid,
           content text)
       ), checked as (
-        select send.*, m.user_id is not null as member, m.request_state, m.has_sent,
+        select send.*, m.request_state, m.has_sent, m.member is not null as member,
           existing.id as existing_id
         from send
-        left join conversation_members m
-          on m.conversation_id = send."conversationId" and m.user_id = send."senderId"
-          and m.request_state is distinct from 'declined'
-        left join messages existing
-          on existing.sender_id = send."senderId" and existing.client_msg_id = send."clientMsgId"
+        left join lateral (
+          select true as member, request_state, has_sent from conversation_members
+          where conversation_id = send."conversationId" and user_id = send."senderId"
+            and request_state is distinct from 'declined'
+          limit 1
+        ) m on true
+        left join lateral (
+          select id from messages
+          where sender_id = send."senderId" and client_msg_id = send."clientMsgId"
+          limit 1
+        ) existing on true
       ), accepted as (
         select checked.*,
           row_number() over (partition by "conversationId" order by ordinal) as position,
@@ -116,17 +122,19 @@ export class MessagesRepository {
         from checked
         where member and existing_id is null
       ), locked_conversations as materialized (
-        select id from conversations
-        where id in (select "conversationId" from accepted)
-        order by id
-        for no key update
+        select locked.id, added.count
+        from (
+          select "conversationId" as id, count(*) as count from accepted group by 1 order by 1
+        ) added
+        cross join lateral (
+          select id from conversations where id = added.id for no key update
+        ) locked
       ), next_seqs as (
         update conversations
-        set last_seq = last_seq + added.count, last_message_at = now(), updated_at = now()
-        from (select "conversationId" as id, count(*) as count from accepted group by 1) added
-        where conversations.id = added.id
-          and conversations.id in (select id from locked_conversations)
-        returning conversations.id, conversations.last_seq - added.count as base_seq
+        set last_seq = last_seq + locked.count, last_message_at = now(), updated_at = now()
+        from locked_conversations locked
+        where conversations.id = locked.id
+        returning conversations.id, conversations.last_seq - locked.count as base_seq
       ), inserted as (
         insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
         select accepted.id, accepted."conversationId", next_seqs.base_seq + accepted.position,
@@ -134,20 +142,23 @@ export class MessagesRepository {
         from accepted join next_seqs on next_seqs.id = accepted."conversationId"
         returning *
       ), locked_senders as materialized (
-        select conversation_id, user_id from conversation_members
-        where (conversation_id, user_id) in (select conversation_id, sender_id from inserted)
-        order by conversation_id, user_id
-        for no key update
+        select locked.conversation_id, locked.user_id, sent.seq
+        from (
+          select conversation_id, sender_id, max(seq) as seq from inserted
+          group by 1, 2 order by 1, 2
+        ) sent
+        cross join lateral (
+          select conversation_id, user_id from conversation_members
+          where conversation_id = sent.conversation_id and user_id = sent.sender_id
+          for no key update
+        ) locked
       ), sender_watermarks as (
         update conversation_members m
         set last_read_seq = greatest(m.last_read_seq, sent.seq),
             last_delivered_seq = greatest(m.last_delivered_seq, sent.seq),
             has_sent = true, request_state = null
-        from (
-          select conversation_id, sender_id, max(seq) as seq from inserted group by 1, 2
-        ) sent
-        where m.conversation_id = sent.conversation_id and m.user_id = sent.sender_id
-          and (m.conversation_id, m.user_id) in (select conversation_id, user_id from locked_senders)
+        from locked_senders sent
+        where m.conversation_id = sent.conversation_id and m.user_id = sent.user_id
       )
       select accepted.ordinal, true as created,
         accepted.first_of_sender and accepted.request_state is not distinct from 'pending'
