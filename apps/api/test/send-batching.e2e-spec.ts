@@ -212,7 +212,10 @@ describe('send group commit', () => {
     }
     // Batching happened: fewer statements than sends.
     const after = await batchSizes();
-    expect(after.sends - before.sends).toBe(sent.length);
+    // The second device's `twice` is written too, unless it came while the first was being
+    // written and waited for it.
+    expect(after.sends - before.sends).toBeGreaterThanOrEqual(sent.length - 1);
+    expect(after.sends - before.sends).toBeLessThanOrEqual(sent.length);
     expect(after.batches - before.batches).toBeLessThan(after.sends - before.sends);
   });
 });
