@@ -51,7 +51,10 @@ export interface ClientBehaviour {
   receipts: boolean;
   /** Share (0-1) of received messages that are marked read (`message:read`) a moment later. */
   readShare: number;
-  /** Share (0-1) of received messages that start a typing episode (`typing` true, then false). */
+  /**
+   * Share (0-1) of messages after which one of their recipients starts a typing episode
+   * (`typing` true, then false), whatever the number of recipients.
+   */
   typingShare: number;
   /** Users (percent of all) who disconnect per minute; each reconnects and syncs seconds later. */
   churnPercentPerMin: number;
@@ -253,7 +256,7 @@ Flags (override the preset's values):
                               5 %/min churn); each flag below overrides one behaviour
   --receipts on|off           message:delivered per conversation every 150 ms (as the web app)
   --read-share F              share of received messages marked read (message:read), 0-1
-  --typing-share F            share of received messages that start a typing episode, 0-1
+  --typing-share F            share of messages after which a recipient types, 0-1
   --churn PCT                 percent of users who disconnect per minute (back in 1-4 s, sync)
   --receipt-slo-ms MS         with receipts: receipt ack p99 a step must stay under (default 50)
   --clients N                 reconnect-storm sockets

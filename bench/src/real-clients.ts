@@ -241,7 +241,10 @@ export class RealClients {
         this.sendReceipt(client, 'read', conversationId, seq, sender),
       );
     }
-    if (!this.typing.has(client) && Math.random() < this.behaviour.typingShare) {
+    // Per message, not per recipient: in a 50-member group, 49 recipients each starting to type
+    // at the typing share would have everyone typing all the time.
+    const typingChance = this.behaviour.typingShare / record.flags.length;
+    if (!this.typing.has(client) && Math.random() < typingChance) {
       this.typing.add(client);
       this.sendTyping(client, conversationId, true);
       this.later(TYPING_EPISODE_MS, () => {
