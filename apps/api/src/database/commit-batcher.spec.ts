@@ -28,15 +28,20 @@ function heldWrites() {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+const batcherOver = (
+  writes: ReturnType<typeof heldWrites>,
+  limits: { maxBatch: number; maxInFlight: number },
+) =>
+  new CommitBatcher({
+    write: writes.write,
+    isItemError: (error) => error instanceof ItemError,
+    ...limits,
+  });
+
 describe('CommitBatcher', () => {
   it('writes what arrives while a batch is in flight as one batch, answering each item', async () => {
     const writes = heldWrites();
-    const batcher = new CommitBatcher({
-      write: writes.write,
-      isItemError: (error) => error instanceof ItemError,
-      maxBatch: 100,
-      maxInFlight: 1,
-    });
+    const batcher = batcherOver(writes, { maxBatch: 100, maxInFlight: 1 });
     const first = batcher.submit(1);
     await nextTurn();
     const later = [2, 3, 4].map((item) => batcher.submit(item));
@@ -51,12 +56,7 @@ describe('CommitBatcher', () => {
 
   it('caps a batch at maxBatch and keeps at most maxInFlight batches writing', async () => {
     const writes = heldWrites();
-    const batcher = new CommitBatcher({
-      write: writes.write,
-      isItemError: () => false,
-      maxBatch: 2,
-      maxInFlight: 2,
-    });
+    const batcher = batcherOver(writes, { maxBatch: 2, maxInFlight: 2 });
     const results = [1, 2, 3, 4, 5].map((item) => batcher.submit(item));
     await nextTurn();
     expect(writes.batches).toEqual([
@@ -70,12 +70,7 @@ describe('CommitBatcher', () => {
 
   it('writes each item alone after an item error: only the item at fault fails', async () => {
     const writes = heldWrites();
-    const batcher = new CommitBatcher({
-      write: writes.write,
-      isItemError: (error) => error instanceof ItemError,
-      maxBatch: 100,
-      maxInFlight: 1,
-    });
+    const batcher = batcherOver(writes, { maxBatch: 100, maxInFlight: 1 });
     const results = [12, 13, 14].map((item) => batcher.submit(item).catch((error) => error));
     await nextTurn();
     await writes.releaseAll();
@@ -88,12 +83,7 @@ describe('CommitBatcher', () => {
 
   it('fails the whole batch once on an error that is not an item error', async () => {
     const writes = heldWrites();
-    const batcher = new CommitBatcher({
-      write: writes.write,
-      isItemError: (error) => error instanceof ItemError,
-      maxBatch: 100,
-      maxInFlight: 1,
-    });
+    const batcher = batcherOver(writes, { maxBatch: 100, maxInFlight: 1 });
     const results = [1, -1, 2].map((item) => batcher.submit(item).catch((error) => error));
     await nextTurn();
     await writes.releaseAll();
@@ -105,12 +95,7 @@ describe('CommitBatcher', () => {
 
   it('is drained only when nothing is pending or being written', async () => {
     const writes = heldWrites();
-    const batcher = new CommitBatcher({
-      write: writes.write,
-      isItemError: () => false,
-      maxBatch: 1,
-      maxInFlight: 1,
-    });
+    const batcher = batcherOver(writes, { maxBatch: 1, maxInFlight: 1 });
     await batcher.drained();
     const written: number[] = [];
     for (const item of [1, 2]) void batcher.submit(item).then((result) => written.push(result));
