@@ -93,15 +93,46 @@ export const readBodySchema = z.object({ seq: seqSchema });
 export type ReadBody = z.input<typeof readBodySchema>;
 export type ReadInput = z.output<typeof readBodySchema>;
 
+/** One emoji on a message and who put it there, in the order they reacted (contract section 6). */
+export const reactionSchema = z.object({
+  emoji: z.string(),
+  userIds: z.array(uuidSchema).meta({ description: 'In the order they reacted.' }),
+});
+export type Reaction = z.output<typeof reactionSchema>;
+
+/** A file attached to a message (contract section 8). */
+export const attachmentSchema = z.object({
+  id: uuidSchema,
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().min(1),
+  width: z.number().int().min(1).nullable(),
+  height: z.number().int().min(1).nullable(),
+});
+export type Attachment = z.output<typeof attachmentSchema>;
+
 export const messageSchema = z.object({
   id: uuidSchema,
   conversationId: uuidSchema,
   seq: seqSchema.meta({ description: 'Per conversation: from 1, strictly increasing, no gaps.' }),
   senderId: uuidSchema,
   clientMsgId: uuidSchema,
-  content: z.string(),
+  content: z.string().meta({ description: 'Empty for a deleted message (a tombstone).' }),
   type: z.literal('text'),
   createdAt: timestampSchema,
+  rev: seqSchema.meta({
+    description:
+      "The conversation's rev of this message's latest write: its send, edit, delete or " +
+      'reaction change.',
+  }),
+  editedAt: timestampSchema.nullable(),
+  deletedAt: timestampSchema.nullable(),
+  replyToSeq: seqSchema.min(1).nullable(),
+  mentions: z.array(uuidSchema),
+  reactions: z
+    .array(reactionSchema)
+    .meta({ description: 'Emojis in the order first used; an emoji nobody has is left out.' }),
+  attachments: z.array(attachmentSchema),
 });
 export type Message = z.output<typeof messageSchema>;
 
@@ -124,7 +155,13 @@ export const conversationSchema = z.object({
   members: z.array(conversationMemberSchema),
   lastMessage: messageSchema.nullable(),
   lastSeq: seqSchema,
-  unreadCount: z.number().int().min(0),
+  lastRev: seqSchema.meta({ description: 'The rev of the latest message or message change.' }),
+  unreadCount: z.number().int().min(0).meta({
+    description: "Messages after the viewer's read watermark, not the viewer's, not deleted.",
+  }),
+  mentionCount: z.number().int().min(0).meta({
+    description: "The viewer's unread messages (not deleted) that mention the viewer.",
+  }),
   lastReadSeq: seqSchema,
   createdAt: timestampSchema,
   updatedAt: timestampSchema,
@@ -140,7 +177,7 @@ export const conversationSchema = z.object({
 export type Conversation = z.output<typeof conversationSchema>;
 
 /** The fields of a conversation that differ per member looking at it, and are always there. */
-export const viewerConversationFields = ['unreadCount', 'lastReadSeq'] as const;
+export const viewerConversationFields = ['unreadCount', 'mentionCount', 'lastReadSeq'] as const;
 /** Every per-viewer field, the optional `request` included. */
 export type ViewerConversationField = (typeof viewerConversationFields)[number] | 'request';
 
@@ -150,6 +187,7 @@ export type ViewerConversationField = (typeof viewerConversationFields)[number] 
  */
 export const sharedConversationSchema = conversationSchema.omit({
   unreadCount: true,
+  mentionCount: true,
   lastReadSeq: true,
   request: true,
 });
@@ -185,5 +223,6 @@ export type MessagePage = z.output<typeof messagePageSchema>;
 export const readResultSchema = z.object({
   lastReadSeq: seqSchema,
   unreadCount: z.number().int().min(0),
+  mentionCount: z.number().int().min(0),
 });
 export type ReadResult = z.output<typeof readResultSchema>;

@@ -1,5 +1,6 @@
 export * from './common.js';
 export * from './content.js';
+export * from './reactions.js';
 export * from './auth.js';
 export * from './users.js';
 export * from './privacy.js';

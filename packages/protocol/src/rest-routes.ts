@@ -8,7 +8,7 @@ import {
   tokenResponseSchema,
   userSchema,
 } from './auth.js';
-import { uuidSchema } from './common.js';
+import { queryIntegerSchema, seqSchema, uuidSchema } from './common.js';
 import {
   addMemberBodySchema,
   conversationListQuerySchema,
@@ -17,6 +17,7 @@ import {
   createConversationBodySchema,
   messageHistoryQuerySchema,
   messagePageSchema,
+  messageSchema,
   readBodySchema,
   readResultSchema,
   renameConversationBodySchema,
@@ -67,6 +68,7 @@ export const documentQuerySchema = z.strictObject({});
 
 const conversationPath = z.object({ id: uuidSchema });
 const memberPath = z.object({ id: uuidSchema, userId: uuidSchema });
+const messagePath = z.object({ id: uuidSchema, seq: queryIntegerSchema.pipe(seqSchema.min(1)) });
 
 // What every route with a JSON body may answer: a body that is not JSON or breaks the schema,
 // one over 64 KiB, and a database that is down.
@@ -287,6 +289,19 @@ export const restRoutes: RestRoute[] = [
     query: messageHistoryQuerySchema,
     answers: { 200: { description: 'One page', schema: messagePageSchema } },
     errors: [400, ...SIGNED_IN_ERRORS, 404],
+  },
+  {
+    method: 'get',
+    path: '/conversations/{id}/messages/{seq}',
+    operationId: 'getMessage',
+    tag: 'messages',
+    summary:
+      'One message by its seq (a deleted one as its tombstone), so a client can show a quoted ' +
+      'message it does not hold.',
+    auth: 'accessToken',
+    pathParams: messagePath,
+    answers: { 200: { description: 'The message', schema: messageSchema } },
+    errors: [...SIGNED_IN_ERRORS, 404],
   },
   {
     method: 'post',

@@ -3,9 +3,12 @@ import { ackSchemaOf, uuidSchema } from './common.js';
 import { conversationUpdateSchema, messageSchema } from './conversations.js';
 import {
   conversationRemovedSchema,
+  deleteMessagePayloadSchema,
+  editMessagePayloadSchema,
   emptyEventSchema,
   joinConversationPayloadSchema,
   presenceEventSchema,
+  reactPayloadSchema,
   receiptUpdateSchema,
   sendMessagePayloadSchema,
   syncedConversationSchema,
@@ -47,6 +50,27 @@ export const socketCommands: {
     payload: sendMessagePayloadSchema,
     ack: ackSchemaOf({ message: messageSchema }),
   },
+  'message:edit': {
+    summary:
+      'Replaces the text (and mentions) of one of the caller’s messages; the message takes the ' +
+      'next rev. Not the sender: FORBIDDEN; a deleted message: VALIDATION.',
+    payload: editMessagePayloadSchema,
+    ack: ackSchemaOf({ message: messageSchema }),
+  },
+  'message:delete': {
+    summary:
+      'Turns a message into a tombstone (the sender, or a group’s owner/admin). Deleting twice ' +
+      'answers the same tombstone.',
+    payload: deleteMessagePayloadSchema,
+    ack: ackSchemaOf({ message: messageSchema }),
+  },
+  'message:react': {
+    summary:
+      'Puts the caller’s reaction on a message, or takes it back; a change that changes ' +
+      'nothing answers the message as it is.',
+    payload: reactPayloadSchema,
+    ack: ackSchemaOf({ message: messageSchema }),
+  },
   'message:delivered': {
     summary: "Moves the caller's delivered watermark.",
     payload: watermarkPayloadSchema,
@@ -55,7 +79,10 @@ export const socketCommands: {
   'message:read': {
     summary: "Moves the caller's read watermark.",
     payload: watermarkPayloadSchema,
-    ack: ackSchemaOf({ unreadCount: z.number().int().min(0) }),
+    ack: ackSchemaOf({
+      unreadCount: z.number().int().min(0),
+      mentionCount: z.number().int().min(0),
+    }),
   },
   'conversation:join': {
     summary: 'Puts this socket into the room of a conversation the caller is a member of.',
@@ -70,7 +97,7 @@ export const socketCommands: {
   sync: {
     summary:
       'Every message after each cursor, oldest first; conversations the client did not list ' +
-      'come with their latest messages.',
+      'come with their latest messages. A cursor with a rev also gets the changes it missed.',
     payload: syncPayloadSchema,
     ack: ackSchemaOf({
       conversations: z.array(syncedConversationSchema),
@@ -87,6 +114,11 @@ export const socketEvents: {
     summary: 'A new message.',
     payload: messageSchema,
     to: 'conversation:{id}, all of the sender’s sockets included',
+  },
+  'message:updated': {
+    summary: 'A message was edited, deleted or reacted to: its whole new state.',
+    payload: messageSchema,
+    to: 'conversation:{id}',
   },
   'receipt:update': {
     summary: "A member's delivered and read watermarks moved.",
@@ -106,9 +138,11 @@ export const socketEvents: {
     to: 'the removed user’s user:{id}',
   },
   'unread:update': {
-    summary: "The reader's own unread count changed (their other devices).",
+    summary:
+      "The member's own unread or mention count changed: a read on another device, or a " +
+      'deleted message that counted.',
     payload: unreadUpdateSchema,
-    to: 'the reader’s user:{id}',
+    to: 'the member’s user:{id}',
   },
   typing: {
     summary: 'Someone is typing, or stopped; not stored.',

@@ -10,6 +10,7 @@ import {
   bigint,
   boolean,
   check,
+  foreignKey,
   index,
   pgTable,
   primaryKey,
@@ -89,6 +90,8 @@ export const conversations = pgTable(
     // "<smaller user id>:<larger user id>" for direct conversations: a pair can never get two.
     directKey: text('direct_key'),
     lastSeq: seqColumn('last_seq').notNull().default(0),
+    // The second counter of contract section 6: every new message and every change to one.
+    lastRev: seqColumn('last_rev').notNull().default(0),
     lastMessageAt: timestampMs('last_message_at'),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
     updatedAt: timestampMs('updated_at').notNull().defaultNow(),
@@ -148,9 +151,78 @@ export const messages = pgTable(
       .notNull()
       .default('text'),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
+    // The conversation's rev of this message's latest write (send, edit, delete, reaction).
+    rev: seqColumn('rev').notNull(),
+    editedAt: timestampMs('edited_at'),
+    // Set, the message is a tombstone: content '' and no mentions or reactions.
+    deletedAt: timestampMs('deleted_at'),
+    replyToSeq: seqColumn('reply_to_seq'),
+    // What the message shows; message_mentions holds the same for counting.
+    mentions: uuid('mentions')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
   },
   (table) => [
     unique('messages_conversation_seq_key').on(table.conversationId, table.seq),
     unique('messages_sender_client_msg_key').on(table.senderId, table.clientMsgId),
+    // sync's `updated`: the changes after a client's rev.
+    index('messages_conversation_rev_idx').on(table.conversationId, table.rev),
+    // Exact unread counts subtract the deleted messages after a watermark; deletes are rare.
+    index('messages_deleted_idx')
+      .on(table.conversationId, table.seq)
+      .where(sql`${table.deletedAt} is not null`),
+  ],
+);
+
+/**
+ * One row per (message, mentioned member) of every message not deleted: a member's mention
+ * count is a range scan from its read watermark.
+ */
+export const messageMentions = pgTable(
+  'message_mentions',
+  {
+    conversationId: uuid('conversation_id').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    seq: seqColumn('seq').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.conversationId, table.userId, table.seq] }),
+    foreignKey({
+      name: 'message_mentions_message_fk',
+      columns: [table.conversationId, table.seq],
+      foreignColumns: [messages.conversationId, messages.seq],
+    }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * One row per (message, emoji, reactor): a reaction is one insert or delete, whatever the
+ * number of reactors, never a rewrite of a growing array.
+ */
+export const messageReactions = pgTable(
+  'message_reactions',
+  {
+    conversationId: uuid('conversation_id').notNull(),
+    seq: seqColumn('seq').notNull(),
+    emoji: text('emoji').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The rev of this reaction: reactors of an emoji are listed in this order.
+    rev: seqColumn('rev').notNull(),
+    // The rev at which this emoji (re)appeared on the message, copied while it keeps a reactor:
+    // emojis are listed in this order, and one that disappears and comes back goes last.
+    emojiRev: seqColumn('emoji_rev').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.conversationId, table.seq, table.emoji, table.userId] }),
+    foreignKey({
+      name: 'message_reactions_message_fk',
+      columns: [table.conversationId, table.seq],
+      foreignColumns: [messages.conversationId, messages.seq],
+    }).onDelete('cascade'),
   ],
 );
