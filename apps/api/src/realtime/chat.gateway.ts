@@ -240,13 +240,13 @@ export class ChatGateway
         return {};
       }),
       'message:read': command(watermarkPayloadSchema, async (input) => {
-        const { unreadCount } = await this.messagesService.markRead(
+        const { unreadCount, mentionCount } = await this.messagesService.markRead(
           auth,
           input.conversationId,
           input.seq,
           socket.id,
         );
-        return { unreadCount };
+        return { unreadCount, mentionCount };
       }),
       'conversation:join': command(joinConversationPayloadSchema, async (input) => {
         await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);

@@ -131,13 +131,16 @@ export class MessagesRepository {
         ) locked
       ), next_seqs as (
         update conversations
-        set last_seq = last_seq + locked.count, last_message_at = now(), updated_at = now()
+        set last_seq = last_seq + locked.count, last_rev = last_rev + locked.count,
+          last_message_at = now(), updated_at = now()
         from locked_conversations locked
         where conversations.id = locked.id
-        returning conversations.id, conversations.last_seq - locked.count as base_seq
+        returning conversations.id, conversations.last_seq - locked.count as base_seq,
+          conversations.last_rev - locked.count as base_rev
       ), inserted as (
-        insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
+        insert into messages (id, conversation_id, seq, rev, sender_id, client_msg_id, content)
         select accepted.id, accepted."conversationId", next_seqs.base_seq + accepted.position,
+          next_seqs.base_rev + accepted.position,
           accepted."senderId", accepted."clientMsgId", accepted.content
         from accepted join next_seqs on next_seqs.id = accepted."conversationId"
         returning *

@@ -26,6 +26,13 @@ const message = (seq: number, conversation = conversationId): Message => ({
   content: `message ${seq}`,
   type: 'text',
   createdAt: '2026-01-01T00:00:00.000Z',
+  rev: seq,
+  editedAt: null,
+  deletedAt: null,
+  replyToSeq: null,
+  mentions: [],
+  reactions: [],
+  attachments: [],
 });
 
 const watermarkChange = (overrides: Partial<WatermarkChange> = {}): WatermarkChange => ({

@@ -100,6 +100,7 @@ export class MessagesService {
     const result = {
       lastReadSeq: change.lastReadSeq,
       unreadCount: unreadCount(change.lastSeq, change.lastReadSeq),
+      mentionCount: 0,
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
       const reader = { userId: auth.userId, exceptSocketId: originSocketId };
@@ -133,7 +134,13 @@ export class MessagesService {
     for (const row of rows) {
       let synced = byConversation.get(row.conversationId);
       if (!synced) {
-        synced = { conversationId: row.conversationId, messages: [], hasMore: false };
+        synced = {
+          conversationId: row.conversationId,
+          messages: [],
+          hasMore: false,
+          updated: [],
+          hasMoreUpdated: false,
+        };
         byConversation.set(row.conversationId, synced);
       }
       if (!row.message) continue;
