@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import {
-  unreadCount,
   type Message,
   type MessageHistoryInput,
   type MessagePage,
@@ -25,6 +24,7 @@ import { ConversationsService } from '../conversations/conversations.service.js'
 import { PresenceAudience } from '../privacy/presence-audience.js';
 import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
 import { SendBatcher } from './send-batcher.js';
+import { UnreadRepository } from './unread.repository.js';
 import { WatermarkBatcher } from './watermark-batcher.js';
 
 @Injectable()
@@ -33,6 +33,7 @@ export class MessagesService {
     private readonly messagesRepository: MessagesRepository,
     private readonly sendBatcher: SendBatcher,
     private readonly watermarkBatcher: WatermarkBatcher,
+    private readonly unreadRepository: UnreadRepository,
     private readonly access: Access,
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
@@ -99,14 +100,27 @@ export class MessagesService {
     const change = await this.advance(auth, conversationId, { readSeq: seq, deliveredSeq: seq });
     const result = {
       lastReadSeq: change.lastReadSeq,
-      unreadCount: unreadCount(change.lastSeq, change.lastReadSeq),
-      mentionCount: 0,
+      unreadCount: change.unreadCount,
+      mentionCount: change.mentionCount,
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
       const reader = { userId: auth.userId, exceptSocketId: originSocketId };
       this.publisher.toUser(reader, 'unread:update', { conversationId, ...result });
     }
     return result;
+  }
+
+  /**
+   * A delete that changed something (committed) takes the message out of the counts of every
+   * member who had not read it: each gets its exact counts now on their own `user:{id}` room,
+   * all of them read in one statement.
+   */
+  async announceUnreadAfterDelete(tombstone: Message): Promise<void> {
+    const { conversationId, seq, senderId } = tombstone;
+    const members = await this.unreadRepository.afterDelete(conversationId, seq, senderId);
+    for (const { userId, ...counts } of members) {
+      this.publisher.toUser({ userId }, 'unread:update', { conversationId, ...counts });
+    }
   }
 
   /**
