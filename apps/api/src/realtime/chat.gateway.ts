@@ -2,7 +2,10 @@ import { Inject, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import {
   conversationRoom,
+  deleteMessagePayloadSchema,
+  editMessagePayloadSchema,
   joinConversationPayloadSchema,
+  reactPayloadSchema,
   sendMessagePayloadSchema,
   syncPayloadSchema,
   typingPayloadSchema,
@@ -234,6 +237,15 @@ export class ChatGateway
     return {
       'message:send': command(sendMessagePayloadSchema, async (input) => ({
         message: await this.messagesService.send(auth, input),
+      })),
+      'message:edit': command(editMessagePayloadSchema, async (input) => ({
+        message: await this.messagesService.edit(auth, input),
+      })),
+      'message:delete': command(deleteMessagePayloadSchema, async (input) => ({
+        message: (await this.messagesService.delete(auth, input)).message,
+      })),
+      'message:react': command(reactPayloadSchema, async (input) => ({
+        message: await this.messagesService.react(auth, input),
       })),
       'message:delivered': command(watermarkPayloadSchema, async (input) => {
         await this.messagesService.markDelivered(auth, input.conversationId, input.seq);

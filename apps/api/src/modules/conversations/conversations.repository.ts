@@ -4,6 +4,7 @@ import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { conversationMembers, conversations, users } from '../../database/schema.js';
+import { reactionsOf } from '../messages/messages.repository.js';
 import { readCountColumns } from '../messages/unread.repository.js';
 import type { ConversationViewRow } from './conversation-view.js';
 
@@ -50,7 +51,8 @@ const conversationViewColumns = sql`
             'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
             'type', msg.type, 'createdAt', msg.created_at, 'rev', msg.rev,
             'editedAt', msg.edited_at, 'deletedAt', msg.deleted_at, 'replyToSeq', msg.reply_to_seq,
-            'mentions', msg.mentions, 'reactions', '[]'::json, 'attachments', '[]'::json)
+            'mentions', msg.mentions, 'reactions', ${reactionsOf('msg')},
+            'attachments', '[]'::json)
      from messages msg
     where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message`;
 

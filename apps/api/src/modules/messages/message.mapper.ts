@@ -1,4 +1,4 @@
-import type { Message } from '@parley/protocol';
+import type { Message, Reaction } from '@parley/protocol';
 import type { messages } from '../../database/schema.js';
 
 /** A message as the query builder returns it. */
@@ -22,6 +22,8 @@ export interface MessageColumns {
   deleted_at: Date | string | null;
   reply_to_seq: number | null;
   mentions: string[];
+  /** Read alongside by `reactionsOf`; a statement that reads none means none (a new message). */
+  reactions?: Reaction[];
 }
 
 /**
@@ -45,7 +47,7 @@ export function toMessage(row: MessageRecord | MessageColumns | Message): Messag
       deletedAt: toIsoStringOrNull(row.deleted_at),
       replyToSeq: row.reply_to_seq,
       mentions: row.mentions,
-      reactions: [],
+      reactions: row.reactions ?? [],
       attachments: [],
     };
   }

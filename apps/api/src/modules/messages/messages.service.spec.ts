@@ -66,17 +66,21 @@ describe(MessagesService.name, () => {
     messages = {
       send: vi.fn(),
       findByClientMsgId: vi.fn(),
+      findBySeq: vi.fn(),
       page: vi.fn(),
+      edit: vi.fn(),
+      delete: vi.fn(),
+      react: vi.fn(),
       advanceWatermarks: vi.fn(),
       messagesSince: vi.fn(),
     };
     findMemberships = vi.fn(
       async (_userId: string, ids: string[]) =>
-        new Map([[ids[0], { role: 'member', type: 'group', request: false }]]),
+        new Map([[ids[0], { role: 'member', type: 'group', request: false, lastSeq: 0 }]]),
     );
     conversations = { requestAccepted: vi.fn() };
     watermarks = { advance: vi.fn() };
-    unread = { afterDelete: vi.fn() };
+    unread = { afterDelete: vi.fn().mockResolvedValue([]) };
     publisher = { toConversation: vi.fn(), toUser: vi.fn(), receiptUpdate: vi.fn() };
     presenceAudience = { contactGained: vi.fn() };
     readLimiters = {
@@ -99,6 +103,7 @@ describe(MessagesService.name, () => {
       presenceAudience as unknown as PresenceAudience,
       allowAll(),
       readLimiters,
+      allowAll(),
     );
   });
 
@@ -193,16 +198,22 @@ describe(MessagesService.name, () => {
     });
   });
 
-  describe('announceUnreadAfterDelete', () => {
+  describe('delete: the counts it changed', () => {
     const tombstone = { ...message(6), deletedAt: '2026-01-01T00:01:00.000Z', content: '' };
+    const deletes = () => sut.delete(auth, { conversationId, seq: 6 });
 
-    it('tells each member whose counts the delete changed their exact counts, in their room', async () => {
+    it('tells each member who had not read the message their exact counts, in their room', async () => {
+      messages.delete.mockResolvedValue({
+        kind: 'changed',
+        message: tombstone,
+        previous: message(6),
+      });
       unread.afterDelete.mockResolvedValue([
         { userId: 'bob', lastReadSeq: 2, unreadCount: 3, mentionCount: 0 },
         { userId: 'carol', lastReadSeq: 5, unreadCount: 0, mentionCount: 1 },
       ]);
 
-      await sut.announceUnreadAfterDelete(tombstone);
+      await deletes();
 
       expect(unread.afterDelete).toHaveBeenCalledWith(conversationId, 6, tombstone.senderId);
       expect(publisher.toUser.mock.calls).toEqual([
@@ -219,10 +230,24 @@ describe(MessagesService.name, () => {
       ]);
     });
 
+    it('reads no counts for a delete that changed nothing', async () => {
+      messages.delete.mockResolvedValue({ kind: 'unchanged', message: tombstone });
+
+      await expect(deletes()).resolves.toMatchObject({ message: tombstone, changed: false });
+
+      expect(unread.afterDelete).not.toHaveBeenCalled();
+      expect(publisher.toUser).not.toHaveBeenCalled();
+    });
+
     it('tells nobody when every member had read the message', async () => {
+      messages.delete.mockResolvedValue({
+        kind: 'changed',
+        message: tombstone,
+        previous: message(6),
+      });
       unread.afterDelete.mockResolvedValue([]);
 
-      await sut.announceUnreadAfterDelete(tombstone);
+      await deletes();
 
       expect(publisher.toUser).not.toHaveBeenCalled();
     });
@@ -324,6 +349,7 @@ describe(MessagesService.name, () => {
     const row = (conversation: string, seq?: number): SyncRow => ({
       conversationId: conversation,
       cursorSeq: null,
+      updated: false,
       message: seq === undefined ? null : message(seq, conversation),
     });
 
@@ -361,12 +387,46 @@ describe(MessagesService.name, () => {
 
       const result = await sut.sync(auth, { cursors: [], limit: 2 });
 
+      const noUpdates = { updated: [], hasMoreUpdated: false };
       expect(result.conversations).toEqual([
-        { conversationId: 'a', messages: [message(5, 'a'), message(6, 'a')], hasMore: true },
-        { conversationId: 'b', messages: [message(2, 'b')], hasMore: false },
-        { conversationId: 'c', messages: [], hasMore: false },
+        {
+          conversationId: 'a',
+          messages: [message(5, 'a'), message(6, 'a')],
+          hasMore: true,
+          ...noUpdates,
+        },
+        { conversationId: 'b', messages: [message(2, 'b')], hasMore: false, ...noUpdates },
+        { conversationId: 'c', messages: [], hasMore: false, ...noUpdates },
       ]);
       expect(result.removed).toEqual([]);
+    });
+
+    it('puts changed messages in updated, apart from new ones, each part within the limit', async () => {
+      const changed = (seq: number): SyncRow => ({ ...row('a', seq), updated: true });
+      messages.messagesSince.mockResolvedValue([row('a', 5), changed(2), changed(1), changed(3)]);
+
+      const result = await sut.sync(auth, {
+        cursors: [
+          { conversationId: 'a', seq: 4, rev: 9 },
+          { conversationId: 'a', seq: 6 },
+        ],
+        limit: 2,
+      });
+
+      expect(messages.messagesSince).toHaveBeenCalledWith(
+        'caller',
+        [{ conversationId: 'a', seq: 4, rev: 9 }],
+        2,
+      );
+      expect(result.conversations).toEqual([
+        {
+          conversationId: 'a',
+          messages: [message(5, 'a')],
+          hasMore: false,
+          updated: [message(2, 'a'), message(1, 'a')],
+          hasMoreUpdated: true,
+        },
+      ]);
     });
 
     it('reports the listed conversations the caller no longer belongs to as removed', async () => {
