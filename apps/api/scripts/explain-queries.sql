@@ -366,21 +366,21 @@ explain (analyze, buffers) execute messages_page_after(:'hot_id', :after_seq, 51
 \echo
 \echo '== Q7 sync on reconnect, alice (60 conversations, no cursors): messagesSince(alice, [], 50)'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since('[]', :'alice_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since('[]', :'alice_id', 50, 51, 51);
 \o
 \g
 
 \echo
 \echo '== Q7b sync on reconnect, bob (2,000 conversations, no cursors): messagesSince(bob, [], 50)'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since('[]', :'bob_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since('[]', :'bob_id', 50, 51, 51);
 \o
 \g
 
 \echo
 \echo '== Q7c sync on reconnect, bob, with a cursor 2 behind in each of his 2,000 conversations'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since(:'bob_cursors', :'bob_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since(:'bob_cursors', :'bob_id', 50, 51, 51);
 \o
 \g
 
@@ -428,7 +428,7 @@ rollback;
 \echo
 \echo '== Q7d sync on reconnect, bob, v2 cursors (seq and rev 2 behind) in his 2,000 conversations'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since(:'bob_rev_cursors', :'bob_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since(:'bob_rev_cursors', :'bob_id', 50, 51, 51);
 \o
 \g
 
