@@ -628,7 +628,9 @@ describe('sync v2', () => {
     });
     await sendMessage(aliceDevice.socket, group.id, 'four');
     await ok(aliceDevice.socket, 'message:delete', { conversationId: group.id, seq: 2 });
-    // A change to a message after the cursor's seq comes with the new messages, not as updated.
+    await sendMessage(aliceDevice.socket, group.id, 'five');
+    // A change to a message after the cursor's seq comes with the new messages, not as updated,
+    // and those stay in seq order though 4 now has a later rev than 5.
     await ok(aliceDevice.socket, 'message:edit', {
       conversationId: group.id,
       seq: 4,
@@ -641,6 +643,7 @@ describe('sync v2', () => {
     const [synced] = answer.conversations;
     expect(synced.messages.map((message: Message) => [message.seq, message.content])).toEqual([
       [4, '4'],
+      [5, 'five'],
     ]);
     expect(synced.updated.map((message: Message) => [message.seq, message.rev])).toEqual([
       [1, 5],
@@ -660,10 +663,10 @@ describe('sync v2', () => {
     expect(withoutRev.conversations[0]).toMatchObject({ updated: [], hasMoreUpdated: false });
     // Caught up: nothing more.
     const caughtUp = await request(bobDevice.socket, 'sync', {
-      cursors: [{ conversationId: group.id, seq: 4, rev: 8 }],
+      cursors: [{ conversationId: group.id, seq: 5, rev: 9 }],
     });
     expect(caughtUp.conversations[0]).toMatchObject({ messages: [], updated: [] });
-    expect((await getConversation(group.id, bob)).body.lastRev).toBe(8);
+    expect((await getConversation(group.id, bob)).body.lastRev).toBe(9);
   });
 
   it('refuses a bad rev with VALIDATION', async () => {
