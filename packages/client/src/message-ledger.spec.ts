@@ -362,6 +362,18 @@ describe('MessageLedger: the rev cursor', () => {
     expect(cursorOf(sut)).toEqual({ conversationId: conversationA, seq: 11, rev: 25 });
   });
 
+  it('or from the first live message it releases, whichever comes first', () => {
+    const sut = new MessageLedger([{ conversationId: conversationA, seq: 10 }]);
+    sut.acceptChange(edited(conversationA, 4, 20), live);
+    expect(cursorOf(sut)).toEqual({ conversationId: conversationA, seq: 10 });
+
+    sut.acceptLive(message(conversationA, 11, 25), live);
+    expect(cursorOf(sut)).toEqual({ conversationId: conversationA, seq: 11, rev: 25 });
+    // Message 4 came from the earlier run: its changes are handed on, the rev vouches not for it.
+    expect(states(sut.acceptChange(edited(conversationA, 4, 21), live))).toEqual(['4@21']);
+    expect(sut.acceptChange(message(conversationA, 11, 25), live)).toEqual([]);
+  });
+
   it('does not pass over a rev gap when giving up on seq gaps', () => {
     const sut = new MessageLedger([{ conversationId: conversationA, seq: 10, rev: 10 }]);
     sut.acceptChange(edited(conversationA, 2, 12), live);

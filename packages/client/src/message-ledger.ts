@@ -101,13 +101,14 @@ export class MessageLedger {
     let ledger = this.conversations.get(message.conversationId);
     if (!ledger) {
       ledger = newLedger(options.syncing ? null : message.seq - 1);
-      if (!options.syncing) {
-        // A live message:new carries the message as it was sent, and the messages after it
-        // were sent after it: nothing released from here on has a change older than its rev.
-        ledger.rev = message.rev - 1;
-        ledger.coveredFromSeq = message.seq;
-      }
       this.conversations.set(message.conversationId, ledger);
+    }
+    if (ledger.rev === null && ledger.releasedSeq === message.seq - 1) {
+      // The first message the client releases while it knows no rev of the conversation. A
+      // live message:new carries the message as it was sent, and the messages after it were
+      // sent after it: none of them has a change older than its rev, so the rev starts there.
+      ledger.coveredFromSeq = message.seq;
+      raiseRev(ledger, message.rev - 1);
     }
     const outcome: LedgerRelease = { released: [], updated: [] };
     hold(ledger, message, outcome);
@@ -363,6 +364,9 @@ function release(ledger: ConversationLedger): Message[] {
  * it without a gap, as `releasedSeq` does through held messages.
  */
 function seeRevs(ledger: ConversationLedger, revs: Iterable<number>): void {
+  // Without a rev and outside a sync's start (a cursor kept without one), there is nothing to
+  // move: the next sync answer or message:new gives it.
+  if (ledger.rev === null && ledger.releasedSeq !== null) return;
   for (const rev of revs) {
     if (ledger.rev === null || rev > ledger.rev) ledger.revsAbove.add(rev);
   }
