@@ -400,7 +400,9 @@ describe('MessageLedger: the rev cursor', () => {
 
   it('or from the first live message it releases, whichever comes first', () => {
     const sut = new MessageLedger([{ conversationId: conversationA, seq: 10 }]);
-    sut.acceptChange(edited(conversationA, 4, 20), live);
+    expect(states(sut.acceptChange(edited(conversationA, 4, 20), live))).toEqual(['4@20']);
+    // Its live echo after the ack: the same state, not news.
+    expect(sut.acceptChange(edited(conversationA, 4, 20), live)).toEqual([]);
     expect(cursorOf(sut)).toEqual({ conversationId: conversationA, seq: 10 });
 
     sut.acceptLive(message(conversationA, 11, 25), live);

@@ -59,7 +59,8 @@ interface ConversationLedger {
   coveredFromSeq: number;
   /**
    * The rev of the state released for messages whose state is newer than `rev`, by seq: an
-   * older or equal state arriving later is dropped. Kept only above `rev`, so it stays small.
+   * older or equal state arriving later is dropped. Kept only above `rev` (or while it is
+   * unknown), so it stays small.
    */
   releasedRevs: Map<number, number>;
 }
@@ -341,9 +342,9 @@ function holdChange(ledger: ConversationLedger, message: Message, outcome: Ledge
   outcome.updated.push(message);
 }
 
-/** Remembers the rev of a state handed on, while `rev` does not vouch for it yet. */
+/** Remembers the rev of a state handed on, while `rev` does not vouch for it (yet). */
 function noteReleased(ledger: ConversationLedger, message: Message): void {
-  if (ledger.rev !== null && message.rev > ledger.rev) {
+  if (ledger.rev === null || message.rev > ledger.rev) {
     ledger.releasedRevs.set(message.seq, message.rev);
   }
 }
