@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/protocol';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './support/api-context.js';
-import { request, sendMessage, type ChatSocket, type Session } from './support/chat-client.js';
+import {
+  request,
+  sendMessage,
+  type ChatSocket,
+  type ConnectedClient,
+  type Session,
+} from './support/chat-client.js';
 import { conversationRoutes } from './support/conversation-api.js';
 import { expectContractError } from './support/test-app.js';
+import { DatabaseConnection } from '../src/database/database.js';
 
 const unlimited = {
   SEND_RATE_BURST: '100000',
@@ -12,7 +20,8 @@ const unlimited = {
   CHANGE_RATE_BURST: '100000',
   CHANGE_RATE_PER_SEC: '100000',
 };
-const { http, online, users, createDirect, createGroup } = useTestApp(unlimited);
+const sut = useTestApp(unlimited);
+const { http, online, users, createDirect, createGroup } = sut;
 const { addMember, getConversation } = conversationRoutes(http);
 
 async function ok(socket: ChatSocket, event: Parameters<typeof request>[1], payload: unknown) {
@@ -358,6 +367,119 @@ describe('message:react', () => {
   });
 });
 
+describe('concurrent changes to one message', () => {
+  it('lands every reaction once, in rev order, each answer the whole state at its rev', async () => {
+    const members = await users(8);
+    const [owner, ...others] = members;
+    const group = await createGroup(owner, others);
+    const devices: ConnectedClient[] = [];
+    for (const member of members) devices.push(await online(member));
+    const watcher = await online(owner);
+    const sent = await sendMessage(watcher.socket, group.id, 'popular');
+    const emojis = ['👍', '🎉', '❤️'];
+
+    // Eight sockets at once, each its three emojis in a row.
+    const answers = (
+      await Promise.all(
+        devices.map(async ({ socket }) => {
+          const mine: Message[] = [];
+          for (const emoji of emojis) {
+            mine.push(
+              await ok(socket, 'message:react', {
+                conversationId: group.id,
+                seq: sent.seq,
+                emoji,
+                on: true,
+              }),
+            );
+          }
+          return mine;
+        }),
+      )
+    ).flat();
+
+    const final = (await getMessage(group.id, sent.seq, owner)).body;
+    expect(final.rev).toBe(sent.rev + 24);
+    expect(final.reactions.map((reaction) => reaction.emoji).sort()).toEqual([...emojis].sort());
+    const memberIds = members.map((member) => member.user.id).sort();
+    for (const reaction of final.reactions) expect([...reaction.userIds].sort()).toEqual(memberIds);
+    expect(new Set(answers.map((answer) => answer.rev)).size).toBe(24);
+    // Each change adds one reactor: an answer that missed a concurrent one would show fewer.
+    for (const answer of answers) {
+      const reactors = answer.reactions.flatMap((reaction) => reaction.userIds);
+      expect(reactors).toHaveLength(answer.rev - sent.rev);
+    }
+    await watcher.log.waitFor('message:updated', (message) => message.rev === final.rev);
+    const events = watcher.log.of('message:updated');
+    expect(events).toHaveLength(24);
+    expect(events.find((message) => message.rev === final.rev)).toEqual(final);
+  });
+
+  it('turns a message into one tombstone when its sender and an admin delete it at once', async () => {
+    const [owner, member] = await users(2);
+    const group = await createGroup(owner, [member]);
+    const ownerDevice = await online(owner);
+    const memberDevice = await online(member);
+    const sent = await sendMessage(memberDevice.socket, group.id, 'contested');
+    const target = { conversationId: group.id, seq: sent.seq };
+
+    const [byOwner, byMember] = await Promise.all([
+      ok(ownerDevice.socket, 'message:delete', target),
+      ok(memberDevice.socket, 'message:delete', target),
+    ]);
+    expect(byOwner).toEqual(byMember);
+    expect(byOwner).toMatchObject({ rev: sent.rev + 1, content: '' });
+    await ownerDevice.log.waitFor('message:updated');
+    await sendMessage(ownerDevice.socket, group.id, 'later');
+    await ownerDevice.log.waitFor('message:new', (message) => message.content === 'later');
+    expect(ownerDevice.log.of('message:updated')).toEqual([byOwner]);
+  });
+});
+
+describe('message_mentions rows (what mention counts read)', () => {
+  const mentionRows = async (conversationId: string) =>
+    (
+      await sut.app
+        .get(DatabaseConnection)
+        .query<{ user_id: string; seq: number }>(
+          sql`select user_id, seq from message_mentions where conversation_id = ${conversationId}`,
+        )
+    )
+      .map((row) => `${row.user_id}@${Number(row.seq)}`)
+      .sort();
+
+  it('follows sends, edits and deletes', async () => {
+    const [alice, bob, carol] = await users(3);
+    const group = await createGroup(alice, [bob, carol]);
+    const aliceDevice = await online(alice);
+    const sent = await ok(aliceDevice.socket, 'message:send', {
+      conversationId: group.id,
+      content: 'hi both',
+      clientMsgId: randomUUID(),
+      mentions: [bob.user.id, carol.user.id],
+    });
+    await sendMessage(aliceDevice.socket, group.id, 'nobody');
+    const row = (session: Session, seq: number) => `${session.user.id}@${seq}`;
+    expect(await mentionRows(group.id)).toEqual([row(bob, 1), row(carol, 1)].sort());
+
+    const target = { conversationId: group.id, seq: sent.seq };
+    await ok(aliceDevice.socket, 'message:edit', {
+      ...target,
+      content: 'hi',
+      mentions: [carol.user.id],
+    });
+    expect(await mentionRows(group.id)).toEqual([row(carol, 1)]);
+    await ok(aliceDevice.socket, 'message:edit', {
+      ...target,
+      content: 'hi again',
+      mentions: [bob.user.id, carol.user.id],
+    });
+    expect(await mentionRows(group.id)).toEqual([row(bob, 1), row(carol, 1)].sort());
+    await ok(aliceDevice.socket, 'message:delete', target);
+    expect(await mentionRows(group.id)).toEqual([]);
+  });
+});
+
 describe('message:send v2', () => {
   it('takes a reply to an earlier seq, and refuses one past the last', async () => {
     const [alice, bob] = await users(2);
@@ -506,7 +628,9 @@ describe('sync v2', () => {
     });
     await sendMessage(aliceDevice.socket, group.id, 'four');
     await ok(aliceDevice.socket, 'message:delete', { conversationId: group.id, seq: 2 });
-    // A change to a message after the cursor's seq comes with the new messages, not as updated.
+    await sendMessage(aliceDevice.socket, group.id, 'five');
+    // A change to a message after the cursor's seq comes with the new messages, not as updated,
+    // and those stay in seq order though 4 now has a later rev than 5.
     await ok(aliceDevice.socket, 'message:edit', {
       conversationId: group.id,
       seq: 4,
@@ -519,6 +643,7 @@ describe('sync v2', () => {
     const [synced] = answer.conversations;
     expect(synced.messages.map((message: Message) => [message.seq, message.content])).toEqual([
       [4, '4'],
+      [5, 'five'],
     ]);
     expect(synced.updated.map((message: Message) => [message.seq, message.rev])).toEqual([
       [1, 5],
@@ -538,10 +663,10 @@ describe('sync v2', () => {
     expect(withoutRev.conversations[0]).toMatchObject({ updated: [], hasMoreUpdated: false });
     // Caught up: nothing more.
     const caughtUp = await request(bobDevice.socket, 'sync', {
-      cursors: [{ conversationId: group.id, seq: 4, rev: 8 }],
+      cursors: [{ conversationId: group.id, seq: 5, rev: 9 }],
     });
     expect(caughtUp.conversations[0]).toMatchObject({ messages: [], updated: [] });
-    expect((await getConversation(group.id, bob)).body.lastRev).toBe(8);
+    expect((await getConversation(group.id, bob)).body.lastRev).toBe(9);
   });
 
   it('refuses a bad rev with VALIDATION', async () => {
