@@ -18,6 +18,13 @@ function storedMessage(payload: SendMessagePayload, seq: number): Message {
     senderId: '00000000-0000-4000-8000-000000000001',
     type: 'text',
     createdAt: new Date().toISOString(),
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
     ...payload,
   };
 }
@@ -97,6 +104,42 @@ describe('Outbox', () => {
     expect((await first).clientMsgId).toBe('id-one');
     expect(sut.entries.map((entry) => [entry.clientMsgId, entry.attempts])).toEqual([
       ['id-two', 2],
+    ]);
+  });
+
+  it('transmits a reply with its replyToSeq and mentions, the same on every retry', async () => {
+    const mentioned = '00000000-0000-4000-8000-00000000000b';
+    sut.resume();
+    const sending = sut.enqueue({
+      conversationId,
+      content: 'see above',
+      clientMsgId: 'id-reply',
+      replyToSeq: 3,
+      mentions: [mentioned],
+    });
+    expect(sut.entries[0]).toMatchObject({ replyToSeq: 3, mentions: [mentioned] });
+    transmissions[0]!.reject(new ParleySocketError('UNAVAILABLE', 'busy'));
+    await vi.advanceTimersByTimeAsync(1000);
+
+    const expected = {
+      conversationId,
+      content: 'see above',
+      clientMsgId: 'id-reply',
+      replyToSeq: 3,
+      mentions: [mentioned],
+    };
+    expect(transmissions.map((transmission) => transmission.payload)).toEqual([expected, expected]);
+    transmissions[1]!.resolve(storedMessage(transmissions[1]!.payload, 4));
+    expect((await sending).replyToSeq).toBe(3);
+  });
+
+  it('leaves replyToSeq and mentions out of a plain message', () => {
+    sut.resume();
+    void enqueue('plain');
+    expect(Object.keys(transmissions[0]!.payload).sort()).toEqual([
+      'clientMsgId',
+      'content',
+      'conversationId',
     ]);
   });
 
