@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/protocol';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { useTestApp } from './support/api-context.js';
 import {
   request,
@@ -22,7 +22,7 @@ const unlimited = {
 };
 const sut = useTestApp(unlimited);
 const { http, online, users, createDirect, createGroup } = sut;
-const { addMember, getConversation } = conversationRoutes(http);
+const { addMember, getConversation, markRead, removeMember } = conversationRoutes(http);
 
 async function ok(socket: ChatSocket, event: Parameters<typeof request>[1], payload: unknown) {
   const ack = await request(socket, event, payload);
@@ -34,6 +34,23 @@ async function refused(socket: ChatSocket, event: Parameters<typeof request>[1],
   const ack = await request(socket, event, payload);
   expect(ack.ok).toBe(false);
   return ack.error.code as string;
+}
+
+/**
+ * The statements (or transactions) the node sends to the database while `run` runs, on either
+ * driver: on PostgreSQL each takes a pool connection (`pool.query` too), on PGlite each is a
+ * `query` or a `transaction` of the client.
+ */
+async function statementsDuring(run: () => Promise<unknown>): Promise<number> {
+  const client = (sut.app.get(DatabaseConnection).db as unknown as { $client: object }).$client;
+  const methods = 'connect' in client ? ['connect'] : ['query', 'transaction'];
+  const spies = methods.map((method) => vi.spyOn(client as Record<string, () => unknown>, method));
+  try {
+    await run();
+    return spies.reduce((total, spy) => total + spy.mock.calls.length, 0);
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
 }
 
 const getMessage = (conversationId: string, seq: number | string, session: Session) =>
@@ -149,6 +166,119 @@ describe('message:edit', () => {
     ]) {
       expect(await refused(aliceDevice.socket, 'message:edit', bad)).toBe('VALIDATION');
     }
+  });
+});
+
+describe('one statement per change, checks included', () => {
+  it('edits with mentions and reacts in one round trip each, deletes in one and the counts', async () => {
+    const [alice, bob] = await users(2);
+    const group = await createGroup(alice, [bob]);
+    const aliceDevice = await online(alice);
+    const sent = await ok(aliceDevice.socket, 'message:send', {
+      conversationId: group.id,
+      content: 'count me, @bob',
+      clientMsgId: randomUUID(),
+      mentions: [bob.user.id],
+    });
+    const target = { conversationId: group.id, seq: sent.seq };
+
+    // The mentions are checked, and stay (a change of them is announced: one more statement).
+    const changes: [Parameters<typeof request>[1], object][] = [
+      ['message:edit', { ...target, content: 'hi @bob', mentions: [bob.user.id] }],
+      ['message:react', { ...target, emoji: '👍', on: true }],
+      ['message:delete', target],
+    ];
+    const statements: number[] = [];
+    for (const [event, payload] of changes) {
+      statements.push(await statementsDuring(() => ok(aliceDevice.socket, event, payload)));
+    }
+    // The delete's second statement reads the counts it changed, once it is committed.
+    expect(statements).toEqual([1, 1, 2]);
+  });
+
+  it('answers NOT_FOUND before FORBIDDEN before VALIDATION', async () => {
+    const [alice, bob, eve] = await users(3);
+    const group = await createGroup(alice, [bob]);
+    const aliceDevice = await online(alice);
+    const bobDevice = await online(bob);
+    const eveDevice = await online(eve);
+    const alices = await sendMessage(aliceDevice.socket, group.id, 'alice speaking');
+    const badEdit = (seq: number) => ({
+      conversationId: group.id,
+      seq,
+      content: 'x',
+      mentions: [eve.user.id],
+    });
+
+    expect(await refused(eveDevice.socket, 'message:edit', badEdit(alices.seq))).toBe('NOT_FOUND');
+    expect(await refused(bobDevice.socket, 'message:edit', badEdit(99))).toBe('NOT_FOUND');
+    expect(await refused(bobDevice.socket, 'message:edit', badEdit(alices.seq))).toBe('FORBIDDEN');
+    expect(await refused(aliceDevice.socket, 'message:edit', badEdit(alices.seq))).toBe(
+      'VALIDATION',
+    );
+    // Nothing was written: the message is as sent.
+    expect((await getMessage(group.id, alices.seq, bob)).body).toEqual(alices);
+  });
+
+  it('treats a member who left as a stranger', async () => {
+    const [alice, bob] = await users(2);
+    const group = await createGroup(alice, [bob]);
+    const aliceDevice = await online(alice);
+    const bobDevice = await online(bob);
+    const bobs = await sendMessage(bobDevice.socket, group.id, 'bye');
+    const target = { conversationId: group.id, seq: bobs.seq };
+    await removeMember(group.id, bob.user.id, bob);
+
+    expect(await refused(bobDevice.socket, 'message:edit', { ...target, content: 'x' })).toBe(
+      'NOT_FOUND',
+    );
+    expect(await refused(bobDevice.socket, 'message:delete', target)).toBe('NOT_FOUND');
+    expect(
+      await refused(bobDevice.socket, 'message:react', { ...target, emoji: '👍', on: true }),
+    ).toBe('NOT_FOUND');
+    expect((await ok(aliceDevice.socket, 'message:delete', target)).deletedAt).not.toBe(null);
+  });
+});
+
+describe('mention counts after an edit', () => {
+  it('tells the members an edit mentions or unmentions, who had not read it, their counts', async () => {
+    const [alice, bob, carol] = await users(3);
+    const group = await createGroup(alice, [bob, carol]);
+    const aliceDevice = await online(alice);
+    const bobDevice = await online(bob);
+    const carolDevice = await online(carol);
+    const sent = await sendMessage(aliceDevice.socket, group.id, 'hello');
+    await markRead(group.id, sent.seq, carol);
+    const target = { conversationId: group.id, seq: sent.seq };
+
+    await ok(aliceDevice.socket, 'message:edit', {
+      ...target,
+      content: 'hello you two',
+      mentions: [bob.user.id, carol.user.id],
+    });
+    const mentioned = await bobDevice.log.waitFor('unread:update');
+    expect(mentioned).toEqual({
+      conversationId: group.id,
+      lastReadSeq: 0,
+      unreadCount: 1,
+      mentionCount: 1,
+    });
+    await ok(aliceDevice.socket, 'message:edit', { ...target, content: 'hello' });
+    await bobDevice.log.waitFor('unread:update', (update) => update.mentionCount === 0);
+    expect(bobDevice.log.of('unread:update')).toEqual([
+      mentioned,
+      { ...mentioned, mentionCount: 0 },
+    ]);
+    // Carol had read it: her counts did not move, she hears nothing (after her own read).
+    await sendMessage(aliceDevice.socket, group.id, 'later');
+    await carolDevice.log.waitFor('message:new', (message) => message.content === 'later');
+    expect(
+      carolDevice.log.of('unread:update').filter((update) => update.mentionCount !== 0),
+    ).toEqual([]);
+    expect((await getConversation(group.id, bob)).body).toMatchObject({
+      unreadCount: 2,
+      mentionCount: 0,
+    });
   });
 });
 
@@ -552,6 +682,29 @@ describe('message:send v2', () => {
     const sent = await ok(aliceDevice.socket, 'message:send', payload);
     const again = await ok(aliceDevice.socket, 'message:send', payload);
     expect(again).toEqual(sent);
+  });
+
+  it('answers a resend with the stored message after the sender left, references or not', async () => {
+    const [alice, bob, carol] = await users(3);
+    const group = await createGroup(alice, [bob, carol]);
+    const carolDevice = await online(carol);
+    await sendMessage(carolDevice.socket, group.id, 'first');
+    const withRefs = {
+      conversationId: group.id,
+      content: 'with refs',
+      clientMsgId: randomUUID(),
+      replyToSeq: 1,
+      mentions: [bob.user.id],
+    };
+    const withoutRefs = { conversationId: group.id, content: 'plain', clientMsgId: randomUUID() };
+    const sent = await ok(carolDevice.socket, 'message:send', withRefs);
+    const plain = await ok(carolDevice.socket, 'message:send', withoutRefs);
+    await removeMember(group.id, carol.user.id, carol);
+
+    expect(await ok(carolDevice.socket, 'message:send', withRefs)).toEqual(sent);
+    expect(await ok(carolDevice.socket, 'message:send', withoutRefs)).toEqual(plain);
+    const fresh = { ...withRefs, clientMsgId: randomUUID() };
+    expect(await refused(carolDevice.socket, 'message:send', fresh)).toBe('NOT_FOUND');
   });
 
   it('still takes a v1 payload, and answers the v2 message shape', async () => {

@@ -106,6 +106,20 @@ describe('MessageLedger: messages by seq', () => {
     expect(sut.cursors()).toEqual([{ conversationId: conversationA, seq: 57, rev: 80 }]);
   });
 
+  it('starts no rev from a send ack: a resend answers the message as changed since', () => {
+    const sut = new MessageLedger();
+    // Seq 57 was sent at rev 60, then reacted to at rev 80; the resend's ack answers rev 80.
+    const ack = sut.acceptLive(message(conversationA, 57, 80), { ...live, sentAck: true });
+    expect(seqs(ack)).toEqual([57]);
+    expect(sut.cursors()).toEqual([{ conversationId: conversationA, seq: 57 }]);
+    // Changes of revs 61..79 (to 57 or earlier) are still handed on.
+    expect(sut.acceptChange(edited(conversationA, 57, 70), live)).toEqual([]);
+    expect(states(sut.acceptChange(edited(conversationA, 56, 65), live))).toEqual(['56@65']);
+    // The next message:new starts the rev: from then on every change is accounted for.
+    expect(seqs(sut.acceptLive(message(conversationA, 58, 81), live))).toEqual([58]);
+    expect(sut.cursors()).toEqual([{ conversationId: conversationA, seq: 58, rev: 81 }]);
+  });
+
   it('lets the sync answer decide where an unknown conversation starts during a sync', () => {
     const sut = new MessageLedger();
     // Live message 8 overtakes the sync answer that brings 6..7.

@@ -95,20 +95,23 @@ export class MessageLedger {
   }
 
   /**
-   * A message from a live event or a send ack; returns the messages it releases, in order (and,
-   * for a message released before, its state if newer). The first message of an unknown conversation starts its history, unless a sync is running:
-   * then the sync answer, which may bring earlier messages, decides.
+   * A message from a live event or a send ack (`sentAck`); returns the messages it releases, in
+   * order (and, for a message released before, its state if newer). The first message of an
+   * unknown conversation starts its history, unless a sync is running: then the sync answer,
+   * which may bring earlier messages, decides.
    */
-  acceptLive(message: Message, options: { syncing: boolean }): LedgerRelease {
+  acceptLive(message: Message, options: { syncing: boolean; sentAck?: boolean }): LedgerRelease {
     let ledger = this.conversations.get(message.conversationId);
     if (!ledger) {
       ledger = newLedger(options.syncing ? null : message.seq - 1);
       this.conversations.set(message.conversationId, ledger);
     }
-    if (ledger.rev === null && ledger.releasedSeq === message.seq - 1) {
+    if (!options.sentAck && ledger.rev === null && ledger.releasedSeq === message.seq - 1) {
       // The first message the client releases while it knows no rev of the conversation. A
       // live message:new carries the message as it was sent, and the messages after it were
       // sent after it: none of them has a change older than its rev, so the rev starts there.
+      // Not an ack: a resend's ack answers the stored message as it is now, maybe changed
+      // since (its rev is then a later change's), and nothing tells the two apart.
       ledger.coveredFromSeq = message.seq;
       raiseRev(ledger, message.rev - 1);
     }

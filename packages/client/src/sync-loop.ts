@@ -105,8 +105,7 @@ export class SyncLoop {
    * further instead.
    */
   acceptLive(message: Message): void {
-    this.hand(this.ledger.acceptLive(message, { syncing: this.syncing }));
-    this.watchGapIn(message.conversationId);
+    this.release(message, false);
   }
 
   /**
@@ -115,8 +114,13 @@ export class SyncLoop {
    * outbox keeps its entry until the release (see `OutboxOptions.deliver`).
    */
   acceptSent(message: Message): boolean {
-    this.acceptLive(message);
+    this.release(message, true);
     return this.ledger.isReleased(message);
+  }
+
+  private release(message: Message, sentAck: boolean): void {
+    this.hand(this.ledger.acceptLive(message, { syncing: this.syncing, sentAck }));
+    this.watchGapIn(message.conversationId);
   }
 
   /**

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { unreadCount } from './unread.js';
+import { unreadUpperBound } from './unread.js';
 
-describe('unreadCount', () => {
+describe('unreadUpperBound', () => {
   it('counts the messages after the read watermark', () => {
-    expect(unreadCount(10, 7)).toBe(3);
-    expect(unreadCount(10, 10)).toBe(0);
-    expect(unreadCount(5, 0)).toBe(5);
+    expect(unreadUpperBound(10, 7)).toBe(3);
+    expect(unreadUpperBound(10, 10)).toBe(0);
+    expect(unreadUpperBound(5, 0)).toBe(5);
   });
 
   it('is never negative', () => {
-    expect(unreadCount(4, 9)).toBe(0);
+    expect(unreadUpperBound(4, 9)).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
 /**
- * How many messages a member has not read: those after their read watermark. Never negative,
- * though a watermark may briefly be ahead of the `lastSeq` a client holds.
+ * An upper bound of a member's unread count: the messages after their read watermark, deleted
+ * ones included (the server's `unreadCount` leaves those out and is exact). Only for where the
+ * server gave no count. Never negative, though a watermark may briefly be ahead of the
+ * `lastSeq` a client holds.
  */
-export function unreadCount(lastSeq: number, lastReadSeq: number): number {
+export function unreadUpperBound(lastSeq: number, lastReadSeq: number): number {
   return Math.max(0, lastSeq - lastReadSeq);
 }

@@ -202,6 +202,19 @@ export class DatabaseConnection {
   }
 
   /**
+   * Runs `lock` (a statement that takes row locks), then `statement`, in one transaction of their
+   * own, and returns the rows of `statement`: its snapshot is taken once the locks are held, so
+   * it sees every change committed by whoever held them before.
+   */
+  async queryUnderLock<Row>(lock: SQL, statement: SQL): Promise<Row[]> {
+    return this.db.transaction(async (transaction) => {
+      await transaction.execute(lock);
+      const result = (await transaction.execute(statement)) as unknown as { rows: Row[] };
+      return result.rows;
+    });
+  }
+
+  /**
    * Like {@link query}, as a named prepared statement on PostgreSQL: parsed and planned once per
    * connection instead of on every call. For the hot statements (the send costs a third of the
    * PostgreSQL CPU this way, docs/benchmarks.md). `name` must always go with the same SQL text.

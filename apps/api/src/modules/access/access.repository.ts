@@ -1,9 +1,43 @@
 import { Injectable } from '@nestjs/common';
 import type { ConversationType, MemberRole } from '@parley/protocol';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { conversationMembers, conversations } from '../../database/schema.js';
+
+/** The roles that manage a group: rename it, add and remove members, delete any message. */
+export const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
+
+/**
+ * The rules of `Access` as SQL, for statements that check them themselves to keep one
+ * round trip (a message change), defined in the access module beside the methods.
+ *
+ * `membershipOf`: the body of a CTE with the caller's membership row (`role`, `type`), none for a
+ * non-member or a declined request (`Access.requireMember`).
+ */
+export const membershipOf = (conversationId: string, userId: string): SQL => sql`
+        select m.role, c.type from conversation_members m
+        join conversations c on c.id = m.conversation_id
+        where m.conversation_id = ${conversationId} and m.user_id = ${userId}
+          and m.request_state is distinct from 'declined'`;
+
+/**
+ * Deleting other members' messages, as a condition on the membership row `alias` (see
+ * {@link membershipOf}): a group's owner or admin. Everyone deletes their own; only the sender
+ * edits a message.
+ */
+export const mayDeleteAnyMessageOf = (alias: string): SQL =>
+  sql`(${sql.raw(alias)}.type = 'group' and ${sql.raw(alias)}.role in (${sql.join(
+    [...MANAGERS].map((role) => sql`${role}`),
+    sql`, `,
+  )}))`;
+
+/** `Access.requireMembers` as a condition: every one of `userIds` (no duplicates) is a member. */
+export const allMembers = (conversationId: string, userIds: SQL): SQL => sql`(
+          select count(*) from conversation_members m
+          where m.conversation_id = ${conversationId} and m.user_id = any(${userIds})
+            and m.request_state is distinct from 'declined'
+        ) = cardinality(${userIds})`;
 
 /** What a user is in one conversation. */
 export interface Membership {

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { MemberRole } from '@parley/protocol';
 import {
   ConversationNotFoundError,
   ForbiddenError,
@@ -7,9 +6,7 @@ import {
   ValidationError,
 } from '../../common/errors.js';
 import type { AuthContext } from '../auth/current-auth.decorator.js';
-import { AccessRepository, type Membership } from './access.repository.js';
-
-const MANAGERS: ReadonlySet<MemberRole> = new Set(['owner', 'admin']);
+import { AccessRepository, MANAGERS, type Membership } from './access.repository.js';
 
 /**
  * Who may do what to a conversation: every rule in one place, checked first by the services and
@@ -33,14 +30,6 @@ export class Access {
     const ids = [...new Set(conversationIds)];
     const memberships = await this.accessRepository.findMemberships(auth.userId, ids);
     return new Set(memberships.keys());
-  }
-
-  /**
-   * Deleting other members' messages: a group's owner or admin. Everyone deletes their own;
-   * only the sender edits a message.
-   */
-  mayDeleteAnyMessage(membership: Membership): boolean {
-    return membership.type === 'group' && MANAGERS.has(membership.role);
   }
 
   /** A message names only members of its conversation; anyone else is a bad request. */

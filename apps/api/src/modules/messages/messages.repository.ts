@@ -3,6 +3,7 @@ import type { Message, Reaction } from '@parley/protocol';
 import { sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
+import { allMembers, mayDeleteAnyMessageOf, membershipOf } from '../access/access.repository.js';
 import { toMessage, type MessageColumns } from './message.mapper.js';
 import { applyReaction } from './message-reactions.js';
 import { readCountColumns } from './unread.repository.js';
@@ -67,24 +68,29 @@ export interface SyncCursor {
 
 /**
  * What a change statement found and did. `changed` took the next rev of the conversation; every
- * other outcome wrote nothing and carries the message as it is.
+ * other outcome wrote nothing and carries the message as it is. `not_member`: the caller may not
+ * see the conversation; `not_found`: it has no such seq.
  */
 export type MessageChange =
-  | { kind: 'not_found' }
+  | { kind: 'not_member' | 'not_found' }
   | {
-      kind: 'forbidden' | 'deleted' | 'unchanged' | 'too_many_reactions';
+      kind: 'forbidden' | 'deleted' | 'bad_mentions' | 'unchanged' | 'too_many_reactions';
       message: Message;
     }
   | { kind: 'changed'; message: Message; previous: Message };
 
-/** The flags every change statement answers, beside the message before and after. */
+/**
+ * The flags every change statement answers, beside the message before and after; all null when
+ * the caller is a member but the conversation has no such seq.
+ */
 interface ChangeRow {
-  fresh: boolean;
-  allowed: boolean;
-  live: boolean;
-  unchanged: boolean;
-  too_many: boolean;
-  current: MessageColumns;
+  fresh: boolean | null;
+  allowed: boolean | null;
+  live: boolean | null;
+  bad_mentions: boolean | null;
+  unchanged: boolean | null;
+  too_many_reactions: boolean | null;
+  current: MessageColumns | null;
   updated: MessageColumns | null;
   reactions: Reaction[];
 }
@@ -304,7 +310,7 @@ export class MessagesRepository {
   /**
    * Replaces the content and mentions of a message its sender (`editorId`) still has, in one
    * statement that takes the next rev (see {@link change}). The same content and mentions again
-   * change nothing.
+   * change nothing. The statement checks that the mentioned users are members (`bad_mentions`).
    */
   @GenerateSql({
     params: [
@@ -327,12 +333,12 @@ export class MessagesRepository {
     const { conversationId, seq, editorId, content } = input;
     const mentions = uuidArray(input.mentions);
     return this.change(
-      conversationId,
-      seq,
+      { conversationId, seq, callerId: editorId },
       sql`
       decision as (
         select target.fresh, target.sender_id = ${editorId} as allowed,
-          target.deleted_at is null as live, false as too_many,
+          target.deleted_at is null as live, false as too_many_reactions,
+          not ${allMembers(conversationId, mentions)} as bad_mentions,
           target.content = ${content} and target.mentions @> ${mentions}
             and target.mentions <@ ${mentions} as unchanged
         from target
@@ -357,32 +363,29 @@ export class MessagesRepository {
 
   /**
    * Turns a message into its tombstone: content, mentions and reactions gone, `deleted_at` set.
-   * `onlySenderId` set, only a message of that sender; a tombstone stays as it is.
+   * Its sender may, and in a group its owner or admins (`mayDeleteAnyMessageOf` of the access
+   * module, checked in the statement); a tombstone stays as it is.
    */
   @GenerateSql({
     params: [
-      {
-        conversationId: ExampleValue.CONVERSATION_ID,
-        seq: 7,
-        onlySenderId: ExampleValue.USER_ID,
-      },
+      { conversationId: ExampleValue.CONVERSATION_ID, seq: 7, userId: ExampleValue.USER_ID },
     ],
   })
   async delete(input: {
     conversationId: string;
     seq: number;
-    onlySenderId: string | null;
+    userId: string;
   }): Promise<MessageChange> {
-    const { conversationId, seq, onlySenderId } = input;
+    const { conversationId, seq, userId } = input;
     return this.change(
-      conversationId,
-      seq,
+      { conversationId, seq, callerId: userId },
       sql`
       decision as (
-        select target.fresh, target.deleted_at is null as live, false as too_many,
-          ${onlySenderId}::uuid is null or target.sender_id = ${onlySenderId} as allowed,
+        select target.fresh, target.deleted_at is null as live, false as too_many_reactions,
+          false as bad_mentions,
+          target.sender_id = ${userId} or ${mayDeleteAnyMessageOf('member')} as allowed,
           target.deleted_at is not null as unchanged
-        from target
+        from target cross join member
       ), ${nextRev(conversationId)}, updated as (
         update messages
         set content = '', mentions = '{}', deleted_at = now(), rev = next_rev.rev
@@ -429,8 +432,7 @@ export class MessagesRepository {
     const { conversationId, seq, userId, emoji, on, maxEmojis } = input;
     const ofMessage = sql`reaction.conversation_id = ${conversationId} and reaction.seq = ${seq}`;
     const outcome = await this.change(
-      conversationId,
-      seq,
+      { conversationId, seq, callerId: userId },
       sql`
       reacted as (
         select
@@ -442,12 +444,13 @@ export class MessagesRepository {
             where ${ofMessage} and reaction.emoji = ${emoji} limit 1) as emoji_rev
       ), decision as (
         select target.fresh, true as allowed, target.deleted_at is null as live,
+          false as bad_mentions,
           target.deleted_at is null and reacted.had = ${on} as unchanged,
           reacted.emoji_rev,
           case when ${on} and reacted.emoji_rev is null
             then (select count(distinct reaction.emoji) from message_reactions reaction
                   where ${ofMessage}) >= ${maxEmojis}
-            else false end as too_many
+            else false end as too_many_reactions
         from target cross join reacted
       ), ${nextRev(conversationId)}, updated as (
         update messages set rev = next_rev.rev
@@ -472,11 +475,14 @@ export class MessagesRepository {
   }
 
   /**
-   * Runs one change statement on the message (`conversationId`, `seq`). `steps` are its CTEs after
-   * `target` (the message, locked, with `fresh`): `decision` (the flags of {@link ChangeRow}),
-   * `next_rev` (the conversation's next rev, taken only for a real change: the conversation row
-   * stays locked until commit, so revs commit in order), `updated` (the message's new row) and
-   * the writes of the side tables.
+   * Runs one change statement on the message (`conversationId`, `seq`) for `callerId`. `member`
+   * is the caller's membership row (the access module's rule, {@link membershipOf}); a
+   * non-member's statement locks and writes nothing and answers no row. `steps` are its CTEs
+   * after `target` (the message, locked, with `fresh`): `decision` (the flags of
+   * {@link ChangeRow}), `next_rev` (the conversation's next rev, taken only for a real change:
+   * the conversation row stays locked until commit, so revs commit in order), `updated` (the
+   * message's new row) and the writes of the side tables. Checks, membership included, cost no
+   * round trip of their own: a change is one statement, like a send.
    *
    * The statement decides on what its snapshot shows of the message's reactions and mentions,
    * and PostgreSQL takes that snapshot before the statement waits for the message's row lock.
@@ -485,39 +491,44 @@ export class MessagesRepository {
    * exact. When another change came between, the statement wrote nothing, and it runs again
    * after taking the lock in a transaction of its own: its new snapshot sees that change.
    */
-  private async change(conversationId: string, seq: number, steps: SQL): Promise<MessageChange> {
+  private async change(
+    of: { conversationId: string; seq: number; callerId: string },
+    steps: SQL,
+  ): Promise<MessageChange> {
+    const { conversationId, seq, callerId } = of;
     const statement = sql`
-      with snapshot as (
+      with member as (${membershipOf(conversationId, callerId)}
+      ), snapshot as (
         select rev from messages where conversation_id = ${conversationId} and seq = ${seq}
       ), locked as materialized (
         select * from messages
-        where conversation_id = ${conversationId} and seq = ${seq}
+        where conversation_id = ${conversationId} and seq = ${seq} and exists (select from member)
         for no key update
       ), target as (
         select locked.*, locked.rev = snapshot.rev as fresh from locked join snapshot on true
       ), ${steps}
-      select decision.fresh, decision.allowed, decision.live, decision.unchanged,
-        decision.too_many, row_to_json(target) as current,
+      select decision.fresh, decision.allowed, decision.live, decision.bad_mentions,
+        decision.unchanged, decision.too_many_reactions, row_to_json(target) as current,
         (select row_to_json(updated) from updated) as updated,
         ${reactionsOf('target')} as reactions
-      from target cross join decision`;
+      from member left join (target cross join decision) on true`;
     let [row] = await this.database.query<ChangeRow>(statement);
-    if (row && !row.fresh) {
-      row = await this.database.db.transaction(async (transaction) => {
-        await transaction.execute(sql`
-          select 1 from messages
+    if (row?.current && !row.fresh) {
+      [row] = await this.database.queryUnderLock<ChangeRow>(
+        sql`select 1 from messages
           where conversation_id = ${conversationId} and seq = ${seq}
-          for no key update`);
-        const result = (await transaction.execute(statement)) as unknown as { rows: ChangeRow[] };
-        return result.rows[0];
-      });
+          for no key update`,
+        statement,
+      );
     }
-    if (!row) return { kind: 'not_found' };
+    if (!row) return { kind: 'not_member' };
+    if (!row.current) return { kind: 'not_found' };
     const current = toMessage({ ...row.current, reactions: row.reactions });
     if (!row.allowed) return { kind: 'forbidden', message: current };
     if (!row.live && !row.unchanged) return { kind: 'deleted', message: current };
+    if (row.bad_mentions) return { kind: 'bad_mentions', message: current };
     if (row.unchanged) return { kind: 'unchanged', message: current };
-    if (row.too_many) return { kind: 'too_many_reactions', message: current };
+    if (row.too_many_reactions) return { kind: 'too_many_reactions', message: current };
     if (!row.updated) throw new Error('a message change took no rev');
     const reactions = row.updated.deleted_at === null ? row.reactions : [];
     return {
@@ -700,7 +711,8 @@ const nextRev = (conversationId: string): SQL => sql`next_rev as (
         update conversations set last_rev = last_rev + 1
         from decision
         where conversations.id = ${conversationId} and decision.fresh and decision.allowed
-          and decision.live and not decision.unchanged and not decision.too_many
+          and decision.live and not decision.bad_mentions and not decision.unchanged
+          and not decision.too_many_reactions
         returning conversations.last_rev as rev
       )`;
 

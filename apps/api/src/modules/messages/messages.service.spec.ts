@@ -1,4 +1,5 @@
 import type { Message } from '@parley/protocol';
+import type { Logger } from 'pino';
 import { beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { ConversationNotFoundError, RateLimitedError } from '../../common/errors.js';
 import type { ReadRateLimiters } from '../../rate-limit/rate-limit.module.js';
@@ -61,6 +62,7 @@ describe(MessagesService.name, () => {
   let publisher: { toConversation: Mock; toUser: Mock; receiptUpdate: Mock };
   let presenceAudience: { contactGained: Mock };
   let readLimiters: { [K in keyof ReadRateLimiters]: { consume: Mock } };
+  let logger: { warn: Mock };
 
   beforeEach(() => {
     messages = {
@@ -90,6 +92,7 @@ describe(MessagesService.name, () => {
       sync: allowAll(),
       restRead: allowAll(),
     };
+    logger = { warn: vi.fn() };
     const repository = messages as unknown as MessagesRepository;
     const batching = { sendBatchMax: 10, sendBatchesInFlight: 1 } as AppConfig;
     sut = new MessagesService(
@@ -104,6 +107,7 @@ describe(MessagesService.name, () => {
       allowAll(),
       readLimiters,
       allowAll(),
+      logger as unknown as Logger,
     );
   });
 
@@ -137,6 +141,25 @@ describe(MessagesService.name, () => {
 
       await expect(sut.send(auth, input)).rejects.toThrow(ConversationNotFoundError);
       expect(publisher.toConversation).not.toHaveBeenCalled();
+    });
+
+    it('answers a resend with references from a former member with the stored message', async () => {
+      findMemberships.mockResolvedValue(new Map());
+      messages.findByClientMsgId.mockResolvedValue(message(1));
+
+      const resend = { ...input, mentions: ['bob'], replyToSeq: 1 };
+      await expect(sut.send(auth, resend)).resolves.toEqual(message(1));
+      expect(messages.findByClientMsgId).toHaveBeenCalledWith('caller', 'client-1');
+      expect(messages.send).not.toHaveBeenCalled();
+    });
+
+    it('still tells a non-member with references and no stored message NOT_FOUND', async () => {
+      findMemberships.mockResolvedValue(new Map());
+      messages.findByClientMsgId.mockResolvedValue(undefined);
+
+      await expect(sut.send(auth, { ...input, mentions: ['bob'] })).rejects.toThrow(
+        ConversationNotFoundError,
+      );
     });
 
     it('accepts the message request the sender had received', async () => {
@@ -230,6 +253,25 @@ describe(MessagesService.name, () => {
       ]);
     });
 
+    it('answers the committed tombstone when the counts cannot be read, logging no text', async () => {
+      messages.delete.mockResolvedValue({
+        kind: 'changed',
+        message: tombstone,
+        previous: message(6),
+      });
+      unread.afterDelete.mockRejectedValue(new Error('connection lost'));
+
+      await expect(deletes()).resolves.toMatchObject({ message: tombstone, changed: true });
+
+      expect(publisher.toConversation).toHaveBeenCalledWith(
+        conversationId,
+        'message:updated',
+        tombstone,
+      );
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(JSON.stringify(logger.warn.mock.calls)).not.toContain('message 6');
+    });
+
     it('reads no counts for a delete that changed nothing', async () => {
       messages.delete.mockResolvedValue({ kind: 'unchanged', message: tombstone });
 
@@ -250,6 +292,61 @@ describe(MessagesService.name, () => {
       await deletes();
 
       expect(publisher.toUser).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('edit: the mention counts it changed', () => {
+    const mentioning = (...mentions: string[]) => ({ ...message(6), mentions });
+    const edits = (mentions: string[]) =>
+      sut.edit(auth, { conversationId, seq: 6, content: 'edited', mentions });
+    const counts = (userId: string) => ({
+      userId,
+      lastReadSeq: 2,
+      unreadCount: 4,
+      mentionCount: 1,
+    });
+
+    it('tells the mentioned and unmentioned members who had not read it, no one else', async () => {
+      messages.edit.mockResolvedValue({
+        kind: 'changed',
+        message: mentioning('bob', 'dave'),
+        previous: mentioning('carol', 'dave'),
+      });
+      unread.afterDelete.mockResolvedValue([counts('bob'), counts('carol'), counts('dave')]);
+
+      await edits(['bob', 'dave']);
+
+      expect(unread.afterDelete).toHaveBeenCalledWith(conversationId, 6, 'caller');
+      expect(publisher.toUser.mock.calls.map(([user]) => user.userId).sort()).toEqual([
+        'bob',
+        'carol',
+      ]);
+      expect(publisher.toUser).toHaveBeenCalledWith({ userId: 'bob' }, 'unread:update', {
+        conversationId,
+        lastReadSeq: 2,
+        unreadCount: 4,
+        mentionCount: 1,
+      });
+    });
+
+    it('reads no counts when the mentions stayed', async () => {
+      messages.edit.mockResolvedValue({
+        kind: 'changed',
+        message: mentioning('bob'),
+        previous: mentioning('bob'),
+      });
+
+      await edits(['bob']);
+
+      expect(unread.afterDelete).not.toHaveBeenCalled();
+    });
+
+    it('drops the editor from the mentions and checks membership in the edit statement', async () => {
+      messages.edit.mockResolvedValue({ kind: 'bad_mentions', message: message(6) });
+
+      await expect(edits(['caller', 'eve'])).rejects.toMatchObject({ kind: 'VALIDATION' });
+      expect(messages.edit).toHaveBeenCalledWith(expect.objectContaining({ mentions: ['eve'] }));
+      expect(findMemberships).not.toHaveBeenCalled();
     });
   });
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import {
   MAX_MENTIONS,
@@ -20,6 +21,7 @@ import {
   MessageNotFoundError,
   ValidationError,
 } from '../../common/errors.js';
+import { LOGGER } from '../../common/logger.js';
 import { isUniqueViolation } from '../../database/postgres-errors.js';
 import {
   CHANGE_RATE_LIMITER,
@@ -57,6 +59,7 @@ export class MessagesService {
     @Inject(SEND_RATE_LIMITER) private readonly sendRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
     @Inject(CHANGE_RATE_LIMITER) private readonly changeRateLimiter: RateLimiter,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /**
@@ -72,8 +75,11 @@ export class MessagesService {
       references = await this.checkReferences(auth, input);
     } catch (error) {
       // A resend of a stored message is answered with it, even if its mentions or reply no
-      // longer hold (a mentioned member left since).
-      if (!(error instanceof ValidationError)) throw error;
+      // longer hold (a mentioned member left since) or the sender left: as a resend without
+      // them is by the send statement.
+      if (!(error instanceof ValidationError || error instanceof ConversationNotFoundError)) {
+        throw error;
+      }
       const stored = await this.messagesRepository.findByClientMsgId(
         auth.userId,
         input.clientMsgId,
@@ -101,11 +107,16 @@ export class MessagesService {
   /**
    * Replaces the text and mentions of the caller's own message; the new state goes to the
    * conversation as `message:updated`. The same text and mentions again change nothing.
+   * Membership, the sender and the mentions are checked by the edit statement itself (the access
+   * module's rules): one round trip. A member mentioned or unmentioned by the edit who has not
+   * read the message has a new mention count: they are told.
    */
   async edit(auth: AuthContext, input: EditMessageInput): Promise<Message> {
     await consumeOrRefuse(this.changeRateLimiter, auth.userId);
-    await this.access.requireMember(auth, input.conversationId);
-    const mentions = await this.checkMentions(auth, input.conversationId, input.mentions);
+    const mentions = withoutSelf(auth, input.mentions);
+    if (mentions.length > MAX_MENTIONS) {
+      throw new ValidationError(`mentions: at most ${MAX_MENTIONS} members`);
+    }
     const outcome = await this.messagesRepository.edit({
       conversationId: input.conversationId,
       seq: input.seq,
@@ -113,7 +124,17 @@ export class MessagesService {
       content: input.content,
       mentions,
     });
-    return this.settle(outcome).message;
+    const edited = this.settle(outcome);
+    if (edited.previous) {
+      const before = new Set(edited.previous.mentions);
+      const after = new Set(edited.message.mentions);
+      const moved = [
+        ...[...after].filter((userId) => !before.has(userId)),
+        ...[...before].filter((userId) => !after.has(userId)),
+      ];
+      if (moved.length > 0) await this.announceUnread(edited.message, new Set(moved));
+    }
+    return edited.message;
   }
 
   /**
@@ -126,20 +147,19 @@ export class MessagesService {
     input: DeleteMessageInput,
   ): Promise<{ message: Message; changed: boolean; previous?: Message }> {
     await consumeOrRefuse(this.changeRateLimiter, auth.userId);
-    const membership = await this.access.requireMember(auth, input.conversationId);
     const outcome = await this.messagesRepository.delete({
-      ...input,
-      onlySenderId: this.access.mayDeleteAnyMessage(membership) ? null : auth.userId,
+      conversationId: input.conversationId,
+      seq: input.seq,
+      userId: auth.userId,
     });
     const deleted = this.settle(outcome);
-    if (deleted.changed) await this.announceUnreadAfterDelete(deleted.message);
+    if (deleted.changed) await this.announceUnread(deleted.message);
     return deleted;
   }
 
-  /** Puts the caller's reaction on a message or takes it back. */
+  /** Puts the caller's reaction on a message or takes it back (membership checked by its statement). */
   async react(auth: AuthContext, input: ReactInput): Promise<Message> {
     await consumeOrRefuse(this.changeRateLimiter, auth.userId);
-    await this.access.requireMember(auth, input.conversationId);
     const outcome = await this.messagesRepository.react({
       ...input,
       userId: auth.userId,
@@ -200,15 +220,25 @@ export class MessagesService {
   }
 
   /**
-   * A delete that changed something (committed) takes the message out of the counts of every
-   * member who had not read it: each gets its exact counts now on their own `user:{id}` room,
-   * all of them read in one statement.
+   * A committed change that moved the counts of members who had not read the message (a delete:
+   * all of them; an edit: the ones it mentioned or unmentioned, `onlyUserIds`): each gets its
+   * exact counts now on their own `user:{id}` room, all of them read in one statement. The
+   * change is committed and broadcast: if the counts cannot be read, its caller still gets its
+   * answer, and the members get their counts with their next read or sync.
    */
-  private async announceUnreadAfterDelete(tombstone: Message): Promise<void> {
-    const { conversationId, seq, senderId } = tombstone;
-    const members = await this.unreadRepository.afterDelete(conversationId, seq, senderId);
-    for (const { userId, ...counts } of members) {
-      this.publisher.toUser({ userId }, 'unread:update', { conversationId, ...counts });
+  private async announceUnread(changed: Message, onlyUserIds?: Set<string>): Promise<void> {
+    const { conversationId, seq, senderId } = changed;
+    try {
+      const members = await this.unreadRepository.afterDelete(conversationId, seq, senderId);
+      for (const { userId, ...counts } of members) {
+        if (onlyUserIds && !onlyUserIds.has(userId)) continue;
+        this.publisher.toUser({ userId }, 'unread:update', { conversationId, ...counts });
+      }
+    } catch (error) {
+      this.logger.warn(
+        { err: error, conversationId, seq },
+        'unread counts after a message change not announced',
+      );
     }
   }
 
@@ -271,24 +301,11 @@ export class MessagesService {
     if (input.replyToSeq !== undefined && input.replyToSeq > membership.lastSeq) {
       throw new ValidationError('replyToSeq must be the seq of an earlier message');
     }
-    return {
-      replyToSeq: input.replyToSeq,
-      mentions: await this.checkMentions(auth, input.conversationId, mentions),
-    };
-  }
-
-  /** Mentions without the caller, at most `MAX_MENTIONS`, every one a member. */
-  private async checkMentions(
-    auth: AuthContext,
-    conversationId: string,
-    mentions: string[] | undefined,
-  ): Promise<string[]> {
-    const others = withoutSelf(auth, mentions);
-    if (others.length > MAX_MENTIONS) {
+    if (mentions.length > MAX_MENTIONS) {
       throw new ValidationError(`mentions: at most ${MAX_MENTIONS} members`);
     }
-    await this.access.requireMembers(conversationId, others);
-    return others;
+    await this.access.requireMembers(input.conversationId, mentions);
+    return { replyToSeq: input.replyToSeq, mentions };
   }
 
   /** A change's answer: its message, sent to the conversation when it changed; else its error. */
@@ -298,12 +315,16 @@ export class MessagesService {
     previous?: Message;
   } {
     switch (outcome.kind) {
+      case 'not_member':
+        throw new ConversationNotFoundError();
       case 'not_found':
         throw new MessageNotFoundError();
       case 'forbidden':
         throw new ForbiddenError('only the sender, or for a delete a group owner or admin');
       case 'deleted':
         throw new ValidationError('a deleted message cannot be edited or reacted to');
+      case 'bad_mentions':
+        throw new ValidationError('mentions must be members of the conversation');
       case 'too_many_reactions':
         throw new ValidationError(
           `a message has at most ${MAX_REACTIONS_PER_MESSAGE} different reactions`,

@@ -1,6 +1,6 @@
 import { mergeConversationUpdate } from '@parley/client';
 import {
-  unreadCount,
+  unreadUpperBound,
   type Conversation,
   type ConversationMember,
   type ConversationUpdate,
@@ -44,7 +44,7 @@ const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b)
 function withUnread(conversation: Conversation): Conversation {
   return {
     ...conversation,
-    unreadCount: unreadCount(conversation.lastSeq, conversation.lastReadSeq),
+    unreadCount: unreadUpperBound(conversation.lastSeq, conversation.lastReadSeq),
   };
 }
 
