@@ -1,14 +1,29 @@
 import { isFinalSendError, type ParleyClient } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { errorMessage } from '@/utils/error-message';
-import { useRejectedSendsStore } from '../stores/rejected-sends-store';
+import { useRejectedSendsStore, type SendOptions } from '../stores/rejected-sends-store';
+
+/**
+ * The SDK's send with a reply and mentions (contract section 6).
+ * TODO(sdk merge): call `client.send` directly once @parley/client types its options.
+ */
+type SendWithOptions = (
+  conversationId: string,
+  content: string,
+  options?: SendOptions,
+) => Promise<Message>;
 
 /**
  * Keeps a message the server refused for good, which the SDK drops from its outbox. Other
  * failures leave a `failed` entry in the outbox, shown with Retry from there; success needs
  * nothing here: the message arrives as the SDK's `message` event, in order.
  */
-function keepIfRefused(sending: Promise<Message>, conversationId: string, content: string): void {
+function keepIfRefused(
+  sending: Promise<Message>,
+  conversationId: string,
+  content: string,
+  options: SendOptions = {},
+): void {
   const queuedAt = new Date().toISOString();
   sending.catch((error: unknown) => {
     if (!isFinalSendError(error)) return;
@@ -16,6 +31,7 @@ function keepIfRefused(sending: Promise<Message>, conversationId: string, conten
       localId: crypto.getRandomValues(new Uint32Array(2)).join('-'),
       conversationId,
       content,
+      options,
       queuedAt,
       error: errorMessage(error),
     });
@@ -27,8 +43,20 @@ function keepIfRefused(sending: Promise<Message>, conversationId: string, conten
  * goes out when connected, exactly once, and turns into the stored message when the SDK
  * releases it as a `message`.
  */
-export function sendMessage(client: ParleyClient, conversationId: string, content: string): void {
-  keepIfRefused(client.send(conversationId, content), conversationId, content);
+export function sendMessage(
+  client: ParleyClient,
+  conversationId: string,
+  content: string,
+  options: SendOptions = {},
+): void {
+  const hasOptions = options.replyToSeq !== undefined || (options.mentions?.length ?? 0) > 0;
+  const send = (client as unknown as { send: SendWithOptions }).send.bind(client);
+  keepIfRefused(
+    hasOptions ? send(conversationId, content, options) : client.send(conversationId, content),
+    conversationId,
+    content,
+    options,
+  );
 }
 
 /** Sends a `failed` outbox entry again. */
@@ -47,5 +75,5 @@ export function retryRejected(client: ParleyClient, localId: string): void {
   const entry = store.entries.find((rejected) => rejected.localId === localId);
   if (!entry) return;
   store.remove(localId);
-  sendMessage(client, entry.conversationId, entry.content);
+  sendMessage(client, entry.conversationId, entry.content, entry.options);
 }

@@ -1,6 +1,8 @@
 import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
-import { addMessages, forgetConversationMessages } from '../api/messages-cache';
+import type { Message } from '@parley/protocol';
+import { applyQuotedUpdate } from '../api/message-changes';
+import { addMessages, applyMessageUpdate, forgetConversationMessages } from '../api/messages-cache';
 import { useTypingStore } from '../stores/typing-store';
 
 /** Delivered receipts of a burst (a sync brings many messages) go out as one per conversation. */
@@ -43,6 +45,18 @@ export function useChatEvents(ownUserId: string): void {
     delivered.current.set(message.conversationId, Math.max(queued, message.seq));
     deliveredTimer.current ??= setTimeout(flushDelivered, DELIVERED_BATCH_MS);
   });
+  // An edit, delete or reaction: the whole new state of the message.
+  // TODO(sdk merge): the SDK's `messageUpdated` event, which also brings the changes sync found.
+  useEffect(() => {
+    const onUpdated = (message: Message) => {
+      applyMessageUpdate(message);
+      applyQuotedUpdate(message);
+    };
+    client.socket.on('message:updated', onUpdated);
+    return () => {
+      client.socket.off('message:updated', onUpdated);
+    };
+  }, [client]);
   useSocketEvent('typing', (event) => {
     if (event.userId !== ownUserId) setTyping(event.conversationId, event.userId, event.isTyping);
   });

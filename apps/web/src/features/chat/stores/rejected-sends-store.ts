@@ -1,9 +1,16 @@
 import { create } from 'zustand';
 
+/** What a message answers and whom it mentions (contract section 6). */
+export interface SendOptions {
+  replyToSeq?: number;
+  mentions?: string[];
+}
+
 export interface RejectedSend {
   localId: string;
   conversationId: string;
   content: string;
+  options: SendOptions;
   queuedAt: string;
   error: string;
 }

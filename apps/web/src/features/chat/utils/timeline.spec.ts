@@ -16,6 +16,13 @@ function message(seq: number, senderId: string, createdAt: string): Message {
     content: `message ${seq}`,
     type: 'text',
     createdAt,
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
   };
 }
 

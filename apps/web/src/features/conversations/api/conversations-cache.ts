@@ -100,15 +100,32 @@ export function mergeConversation(
   });
 }
 
-/** The conversation after `message`; the sender's own messages count as read by them. */
+/** Whether `message` is new here, from someone else, unread, and mentions the viewer. */
+const mentionsViewer = (conversation: Conversation, message: Message, ownUserId: string | null) =>
+  ownUserId !== null &&
+  message.senderId !== ownUserId &&
+  message.seq > conversation.lastSeq &&
+  message.seq > conversation.lastReadSeq &&
+  message.deletedAt === null &&
+  message.mentions.includes(ownUserId);
+
+/**
+ * The conversation after `message`; the sender's own messages count as read by them. A new
+ * message that mentions the viewer adds to `mentionCount`.
+ */
 export function withMessage(
   conversation: Conversation,
   message: Message,
   ownUserId: string | null,
 ): Conversation {
   const isNewest = message.seq >= (conversation.lastMessage?.seq ?? 0);
+  const ownMessage = message.senderId === ownUserId;
+  const mentionCount = ownMessage
+    ? 0
+    : conversation.mentionCount + (mentionsViewer(conversation, message, ownUserId) ? 1 : 0);
   return withUnread({
     ...conversation,
+    mentionCount,
     lastMessage: isNewest ? message : conversation.lastMessage,
     lastSeq: Math.max(conversation.lastSeq, message.seq),
     lastReadSeq:
@@ -119,11 +136,15 @@ export function withMessage(
   });
 }
 
-/** The conversation after the user read up to `lastReadSeq` (here or on another device). */
+/**
+ * The conversation after the user read up to `lastReadSeq` (here or on another device), with the
+ * server's mention count for it when known; read to the end, nothing mentions the user unread.
+ */
 export function withRead(
   conversation: Conversation,
   lastReadSeq: number,
   unreadCount?: number,
+  mentionCount?: number,
 ): Conversation {
   const readSeq = Math.max(conversation.lastReadSeq, lastReadSeq);
   // The server may know of messages that have not reached this device yet.
@@ -131,7 +152,13 @@ export function withRead(
     unreadCount === undefined
       ? conversation.lastSeq
       : Math.max(conversation.lastSeq, lastReadSeq + unreadCount);
-  return withUnread({ ...conversation, lastReadSeq: readSeq, lastSeq: knownLastSeq });
+  const mentions = mentionCount ?? (readSeq >= knownLastSeq ? 0 : conversation.mentionCount);
+  return withUnread({
+    ...conversation,
+    lastReadSeq: readSeq,
+    lastSeq: knownLastSeq,
+    mentionCount: mentions,
+  });
 }
 
 /** The conversation after a member's `receipt:update`: their watermarks move forward only. */
@@ -204,12 +231,33 @@ export function applyMessage(message: Message, ownUserId: string | null): boolea
   );
 }
 
-export function applyRead(conversationId: string, lastReadSeq: number, unreadCount?: number): void {
-  updateOne(conversationId, (conversation) => withRead(conversation, lastReadSeq, unreadCount));
+export function applyRead(
+  conversationId: string,
+  lastReadSeq: number,
+  unreadCount?: number,
+  mentionCount?: number,
+): void {
+  updateOne(conversationId, (conversation) =>
+    withRead(conversation, lastReadSeq, unreadCount, mentionCount),
+  );
 }
 
 export function applyUnreadUpdate(update: UnreadUpdate): void {
-  applyRead(update.conversationId, update.lastReadSeq, update.unreadCount);
+  applyRead(update.conversationId, update.lastReadSeq, update.unreadCount, update.mentionCount);
+}
+
+/**
+ * The conversation after a change to one of its messages: the preview follows an edit or a
+ * delete of the last message (a deleted one never shows its old text).
+ */
+export function withMessageChange(conversation: Conversation, message: Message): Conversation {
+  const last = conversation.lastMessage;
+  if (!last || last.seq !== message.seq || last.rev >= message.rev) return conversation;
+  return { ...conversation, lastMessage: message };
+}
+
+export function applyMessageChange(message: Message): void {
+  updateOne(message.conversationId, (conversation) => withMessageChange(conversation, message));
 }
 
 /** Applies a member's receipt; one of a conversation the cache does not hold is left out. */

@@ -1,4 +1,5 @@
-import { useRef } from 'react';
+import type { Message } from '@parley/protocol';
+import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
 import { usePresenceStore } from '@/stores/presence-store';
 import {
@@ -8,6 +9,7 @@ import {
 } from '../api/conversations';
 import {
   applyConversationUpdate,
+  applyMessageChange,
   applyMessage,
   applyReceipt,
   applyUnreadUpdate,
@@ -37,6 +39,14 @@ export function useConversationEvents(ownUserId: string): void {
       fetchConversation(client, update.id).catch(() => undefined);
     }
   });
+  // TODO(sdk merge): the SDK's `messageUpdated` event, which also brings the changes sync found.
+  useEffect(() => {
+    const onUpdated = (message: Message) => applyMessageChange(message);
+    client.socket.on('message:updated', onUpdated);
+    return () => {
+      client.socket.off('message:updated', onUpdated);
+    };
+  }, [client]);
   useSocketEvent('unread', applyUnreadUpdate);
   useSocketEvent('receipt', applyReceipt);
   useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
