@@ -7,6 +7,7 @@ import type {
   CreateConversationBody,
   HttpErrorBody,
   LoginBody,
+  Message,
   MessagePage,
   PrivacySettings,
   PrivacySettingsPatch,
@@ -200,7 +201,24 @@ export class ParleyHttpClient {
     );
   }
 
-  /** Moves the caller's read watermark up to `seq` (never backwards). */
+  /**
+   * One message by its seq, as it is now (a deleted one as its tombstone); 404 for a seq that
+   * does not exist or a conversation the caller is not a member of. For a quoted message
+   * (`replyToSeq`) the client does not hold. A message the app also gets from events: keep the
+   * state with the higher `rev` (see `latestMessageState`).
+   * @example const quoted = await client.http.getMessage(conversationId, message.replyToSeq);
+   */
+  getMessage(conversationId: string, seq: number): Promise<Message> {
+    return this.request(
+      'GET',
+      `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(seq)}`,
+    );
+  }
+
+  /**
+   * Moves the caller's read watermark up to `seq` (never backwards); answers the new unread and
+   * mention counts.
+   */
   markRead(conversationId: string, seq: number): Promise<ReadResult> {
     return this.request('POST', `/conversations/${encodeURIComponent(conversationId)}/read`, {
       seq,

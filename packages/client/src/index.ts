@@ -1,7 +1,8 @@
 export { ParleyClient } from './parley-client.js';
-export type { ParleyClientEvents, ParleyClientOptions } from './parley-client.js';
+export type { ParleyClientEvents, ParleyClientOptions, SendOptions } from './parley-client.js';
 export type { ConnectionStatus } from './connection.js';
 export { mergeConversationUpdate } from './conversation-update.js';
+export { latestMessageState } from './message-state.js';
 export { ParleyApiError, ParleyHttpClient } from './http-client.js';
 export type {
   ConversationPageQuery,

@@ -15,6 +15,13 @@ function message(conversationId: string, seq: number): Message {
     content: `message ${seq}`,
     type: 'text',
     createdAt: new Date(seq * 1000).toISOString(),
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
   };
 }
 

@@ -18,6 +18,13 @@ function storedMessage(payload: SendMessagePayload, seq: number): Message {
     senderId: '00000000-0000-4000-8000-000000000001',
     type: 'text',
     createdAt: new Date().toISOString(),
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
     ...payload,
   };
 }

@@ -7,6 +7,10 @@ export interface OutboxEntry {
   readonly clientMsgId: string;
   readonly conversationId: string;
   readonly content: string;
+  /** The seq of the message this one answers, when it is a reply. */
+  readonly replyToSeq?: number;
+  /** The members it mentions, as given to `send`. */
+  readonly mentions?: readonly string[];
   /**
    * `pending`: queued, on its way, or stored and waiting for earlier messages to be released
    * before it; `failed`: gave up, waits for `retrySend` or `cancelSend`.
@@ -212,13 +216,21 @@ export class Outbox {
 
   private async transmit(queued: QueuedMessage): Promise<void> {
     const epoch = this.epoch;
-    const { clientMsgId, conversationId, content } = queued.entry;
+    const { clientMsgId, conversationId, content, replyToSeq, mentions } = queued.entry;
     queued.inFlight = true;
     queued.entry = { ...queued.entry, attempts: queued.entry.attempts + 1 };
     this.changed();
     let message: Message;
     try {
-      message = await this.options.transmit({ conversationId, content, clientMsgId });
+      // Every transmission carries the same payload: a retry the server already stored is
+      // recognised by its clientMsgId and answered with the stored message.
+      message = await this.options.transmit({
+        conversationId,
+        content,
+        clientMsgId,
+        ...(replyToSeq === undefined ? {} : { replyToSeq }),
+        ...(mentions === undefined ? {} : { mentions: [...mentions] }),
+      });
     } catch (error) {
       if (epoch === this.epoch && this.queue.includes(queued)) {
         this.handleFailure(queued, asSocketError(error));

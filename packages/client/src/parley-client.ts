@@ -1,6 +1,8 @@
 import {
-  messageContentSchema,
-  uuidSchema,
+  deleteMessagePayloadSchema,
+  editMessagePayloadSchema,
+  reactPayloadSchema,
+  sendMessagePayloadSchema,
   type ConversationUpdate,
   type LoginBody,
   type Message,
@@ -36,13 +38,28 @@ export interface ParleyClientEvents {
    * live echo can come before the ack: match the two by `clientMsgId` meanwhile).
    */
   message: (message: Message) => void;
+  /**
+   * A message changed (edited, deleted, a reaction put on or taken back): its whole new state,
+   * to show in place of the one held (same `conversationId` and `seq`). A deleted message comes
+   * as its tombstone (`deletedAt` set, `content` empty). Never a state older than or the same as
+   * one the client passed on before, by `rev`; each change once, from the live event, from
+   * `sync` after a reconnect, or from the ack of this client's own change. A change to a message
+   * not released yet is not announced here: that message's `message` event carries its newest
+   * state. The client may announce changes to older messages than it released (loaded with
+   * `http.getMessages`): apply them to a message you hold, keeping the higher `rev`
+   * (`latestMessageState`).
+   */
+  messageUpdated: (message: Message) => void;
   receipt: (update: ReceiptUpdate) => void;
-  /** The user read on another device. */
+  /**
+   * The user's own unread and mention counts of a conversation changed elsewhere: a read on
+   * another device, or a deleted message that counted.
+   */
   unread: (update: UnreadUpdate) => void;
   /**
    * A conversation changed or the user was added to one: the whole conversation as this user
-   * sees it, or its shared form without `unreadCount` and `lastReadSeq` (keep yours; see
-   * `mergeConversationUpdate`).
+   * sees it, or its shared form without `unreadCount`, `mentionCount` and `lastReadSeq` (keep
+   * yours; see `mergeConversationUpdate`).
    */
   conversation: (update: ConversationUpdate) => void;
   /** The user is no longer a member. */
@@ -54,6 +71,17 @@ export interface ParleyClientEvents {
   outbox: (entries: readonly OutboxEntry[]) => void;
   /** The server refused to refresh the session (revoked or expired): sign in again. */
   signedOut: () => void;
+}
+
+/** What a message sent with {@link ParleyClient.send} answers or whom it mentions. */
+export interface SendOptions {
+  /** The seq of an earlier message of the same conversation that this one answers. */
+  replyToSeq?: number;
+  /**
+   * Members of the conversation the message mentions (their user ids); duplicates and the
+   * user's own id are dropped by the server, then at most 50 may remain.
+   */
+  mentions?: readonly string[];
 }
 
 export interface ParleyClientOptions {
@@ -201,6 +229,9 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
       onReleased: (messages) => {
         for (const message of messages) this.emit('message', message);
       },
+      onUpdated: (messages) => {
+        for (const message of messages) this.emit('messageUpdated', message);
+      },
       onRemoved: (conversationId) => this.emit('removed', { conversationId }),
       onCaughtUp: () => this.connection.caughtUp(),
     });
@@ -306,24 +337,32 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
 
   /**
    * Sends a message: it waits in the outbox until the server confirms it, through disconnects
-   * and retries, always with the same `clientMsgId`. Resolves with the stored message at the
-   * ack; the app shows it from its `message` event, which comes in seq order. Rejects
-   * with a ParleySocketError: `VALIDATION`, `NOT_FOUND`, `FORBIDDEN` (dropped), `CANCELLED`,
-   * `CLOSED`, or the last transient error once `maxSendAttempts` are spent (the entry stays as
-   * `failed`: see `retrySend`, `cancelSend`).
-   * @example const message = await client.send(conversationId, 'Hello!');
+   * and retries, always with the same `clientMsgId` (and the same `replyToSeq` and `mentions`).
+   * Resolves with the stored message at the ack; the app shows it from its `message` event,
+   * which comes in seq order. Rejects with a ParleySocketError: `VALIDATION` (also for a
+   * `replyToSeq` that is not an earlier message, or a mention of a non-member), `NOT_FOUND`,
+   * `FORBIDDEN` (dropped), `CANCELLED`, `CLOSED`, or the last transient error once
+   * `maxSendAttempts` are spent (the entry stays as `failed`: see `retrySend`, `cancelSend`).
+   * @example
+   * const message = await client.send(conversationId, 'Hello!');
+   * await client.send(conversationId, '@bob see above', { replyToSeq: 41, mentions: [bobId] });
    */
-  send(conversationId: string, content: string): Promise<Message> {
+  send(conversationId: string, content: string, options: SendOptions = {}): Promise<Message> {
     if (this.closed) return Promise.reject(new ParleySocketError('CLOSED', 'The client is closed'));
     // Queued while signed out, it would go out as whoever signs in next.
     if (!this.session.accessToken) {
       return Promise.reject(new ParleySocketError('CLOSED', 'Sign in before sending'));
     }
-    const invalid =
-      (!uuidSchema.safeParse(conversationId).success && 'conversationId must be a UUID') ||
-      messageContentSchema.safeParse(content).error?.issues[0]?.message;
+    const payload = {
+      conversationId,
+      content,
+      clientMsgId: newClientMsgId(),
+      ...(options.replyToSeq === undefined ? {} : { replyToSeq: options.replyToSeq }),
+      ...(options.mentions === undefined ? {} : { mentions: [...options.mentions] }),
+    };
+    const invalid = firstIssue(sendMessagePayloadSchema.safeParse(payload));
     if (invalid) return Promise.reject(new ParleySocketError('VALIDATION', invalid));
-    return this.outboxQueue.enqueue({ conversationId, content, clientMsgId: newClientMsgId() });
+    return this.outboxQueue.enqueue(payload);
   }
 
   /** Sends a `failed` outbox entry again; resolves like `send`. */
@@ -339,15 +378,81 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     return this.outboxQueue.cancel(clientMsgId);
   }
 
+  /**
+   * Replaces the text and the mentions of one of the user's own messages (mentions left out:
+   * the edited message mentions nobody). Resolves with the edited message, which the client
+   * also announces as `messageUpdated`. Not queued: rejects with a ParleySocketError when
+   * offline (`DISCONNECTED`), `FORBIDDEN` for someone else's message, `VALIDATION` for a
+   * deleted message or bad content, `NOT_FOUND`.
+   * @example await client.editMessage(conversationId, 42, 'Fixed the typo', [bobId]);
+   */
+  async editMessage(
+    conversationId: string,
+    seq: number,
+    content: string,
+    mentions?: readonly string[],
+  ): Promise<Message> {
+    const payload = {
+      conversationId,
+      seq,
+      content,
+      ...(mentions === undefined ? {} : { mentions: [...mentions] }),
+    };
+    return this.change(editMessagePayloadSchema.safeParse(payload), () =>
+      this.command('message:edit', payload),
+    );
+  }
+
+  /**
+   * Deletes a message: it stays in its place as a tombstone (`deletedAt` set, `content` empty,
+   * no mentions, reactions or attachments). The sender may delete it, and in a group its owner
+   * and admins (else `FORBIDDEN`); deleting a tombstone answers it as it is. Resolves with the
+   * tombstone, which the client also announces as `messageUpdated`. Not queued (like
+   * `editMessage`).
+   * @example await client.deleteMessage(conversationId, 42);
+   */
+  async deleteMessage(conversationId: string, seq: number): Promise<Message> {
+    const payload = { conversationId, seq };
+    return this.change(deleteMessagePayloadSchema.safeParse(payload), () =>
+      this.command('message:delete', payload),
+    );
+  }
+
+  /**
+   * Puts the user's reaction `emoji` on a message (`on: true`) or takes it back (`on: false`).
+   * On twice is once, and off when it was not on changes nothing: both answer the message as
+   * it is. Resolves with the message, which the client also announces as `messageUpdated` when
+   * it changed. `VALIDATION` for a tombstone, for text that is no emoji, or past 20 distinct
+   * emojis on the message. Not queued (like `editMessage`).
+   * @example
+   * const mine = message.reactions.find((reaction) => reaction.emoji === '👍');
+   * await client.react(conversationId, message.seq, '👍', !mine?.userIds.includes(client.userId!));
+   */
+  async react(conversationId: string, seq: number, emoji: string, on: boolean): Promise<Message> {
+    const payload = { conversationId, seq, emoji, on };
+    return this.change(reactPayloadSchema.safeParse(payload), () =>
+      this.command('message:react', payload),
+    );
+  }
+
   /** Moves the user's delivered watermark up to `seq`. */
   async markDelivered(conversationId: string, seq: number): Promise<void> {
     await this.command('message:delivered', { conversationId, seq });
   }
 
-  /** Moves the user's read watermark up to `seq`; resolves with the new unread count. */
-  async markRead(conversationId: string, seq: number): Promise<{ unreadCount: number }> {
-    const { unreadCount } = await this.command('message:read', { conversationId, seq });
-    return { unreadCount };
+  /**
+   * Moves the user's read watermark up to `seq`; resolves with the conversation's new unread
+   * count and mention count (unread messages that mention the user).
+   */
+  async markRead(
+    conversationId: string,
+    seq: number,
+  ): Promise<{ unreadCount: number; mentionCount: number }> {
+    const { unreadCount, mentionCount } = await this.command('message:read', {
+      conversationId,
+      seq,
+    });
+    return { unreadCount, mentionCount };
   }
 
   /** Joins the conversation's room (e.g. right after being added); `NOT_FOUND` for non-members. */
@@ -357,6 +462,21 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
 
   async setTyping(conversationId: string, isTyping: boolean): Promise<void> {
     await this.command('typing', { conversationId, isTyping });
+  }
+
+  /**
+   * Emits a change once its payload passed the same checks as the server's, and hands the
+   * changed message to the ledger: the app hears of it at once, not only at the live echo.
+   */
+  private async change(
+    validation: Validation,
+    emit: () => Promise<{ message: Message }>,
+  ): Promise<Message> {
+    const invalid = firstIssue(validation);
+    if (invalid) throw new ParleySocketError('VALIDATION', invalid);
+    const { message } = await emit();
+    this.sync.acceptChange(message);
+    return message;
   }
 
   private sessionMode(): { session?: 'cookie' } {
@@ -390,6 +510,7 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     const socket = this.socket;
     socket.on('resync', () => this.sync.request());
     socket.on('message:new', (message) => this.sync.acceptLive(message));
+    socket.on('message:updated', (message) => this.sync.acceptChange(message));
     socket.on('receipt:update', (update) => this.emit('receipt', update));
     socket.on('unread:update', (update) => this.emit('unread', update));
     socket.on('conversation:updated', (update) => this.emit('conversation', update));
@@ -397,4 +518,19 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
     socket.on('typing', (event) => this.emit('typing', event));
     socket.on('presence', (event) => this.emit('presence', event));
   }
+}
+
+/** What a zod `safeParse` answers, as far as the client reads it. */
+interface Validation {
+  success: boolean;
+  error?: { issues: { message: string; path?: PropertyKey[] }[] };
+}
+
+/** The first complaint of a schema check, or undefined when the value passed. */
+function firstIssue(validation: Validation): string | undefined {
+  if (validation.success) return undefined;
+  const issue = validation.error?.issues[0];
+  if (!issue) return 'Invalid payload';
+  const field = issue.path?.map(String).join('.');
+  return field ? `${field}: ${issue.message}` : issue.message;
 }

@@ -19,6 +19,13 @@ function stored(seq: number, senderId: string, clientMsgId = `client-${seq}`): M
     content: `message ${seq}`,
     type: 'text',
     createdAt: new Date(seq * 1000).toISOString(),
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
   };
 }
 
@@ -32,6 +39,8 @@ let transmissions: PendingCall<SendMessagePayload, Message>[];
 /** What the app saw at each `message`: the seq, and the outbox right then. */
 let shown: { seq: number; outbox: string[] }[];
 let removed: string[];
+/** What the app saw at each `messageUpdated`. */
+let updatedStates: Message[];
 let outbox: Outbox;
 let sut: SyncLoop;
 
@@ -43,6 +52,7 @@ beforeEach(() => {
   transmissions = [];
   shown = [];
   removed = [];
+  updatedStates = [];
   // Only `sync` goes through it here: the outbox's transmissions are answered below.
   const command = ((event: string, payload: unknown) =>
     new Promise<unknown>((resolve) => {
@@ -68,6 +78,7 @@ beforeEach(() => {
     onReleased: (messages) => {
       for (const message of messages) shown.push({ seq: message.seq, outbox: outboxIds() });
     },
+    onUpdated: (messages) => updatedStates.push(...messages),
     onRemoved: (id) => removed.push(id),
     onCaughtUp: () => outbox.resume(),
   });
@@ -95,7 +106,13 @@ describe('SyncLoop: a gap in live messages', () => {
 
     syncs[0]!.resolve({
       conversations: [
-        { conversationId, messages: [stored(12, peerId), stored(13, peerId)], hasMore: false },
+        {
+          conversationId,
+          messages: [stored(12, peerId), stored(13, peerId)],
+          hasMore: false,
+          updated: [],
+          hasMoreUpdated: false,
+        },
       ],
       removed: [],
     });
@@ -130,7 +147,13 @@ describe('SyncLoop: a gap in live messages', () => {
     ]);
     syncs[1]!.resolve({
       conversations: [
-        { conversationId, messages: [stored(11, peerId), stored(12, peerId)], hasMore: false },
+        {
+          conversationId,
+          messages: [stored(11, peerId), stored(12, peerId)],
+          hasMore: false,
+          updated: [],
+          hasMoreUpdated: false,
+        },
       ],
       removed: [],
     });
@@ -182,6 +205,8 @@ describe('SyncLoop: the own acked message', () => {
           conversationId,
           messages: [stored(11, peerId), stored(12, ownUserId, 'mine')],
           hasMore: false,
+          updated: [],
+          hasMoreUpdated: false,
         },
       ],
       removed: [],

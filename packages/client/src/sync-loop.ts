@@ -31,6 +31,8 @@ export interface SyncLoopOptions {
   outbox: Pick<Outbox, 'released' | 'forgetConversation'>;
   /** Messages the ledger released, in seq order per conversation. */
   onReleased: (messages: Message[]) => void;
+  /** New states of messages released before (edited, deleted, reacted to). */
+  onUpdated: (messages: Message[]) => void;
   /** The user is no longer a member: the ledger and the outbox have forgotten the conversation. */
   onRemoved: (conversationId: string) => void;
   /** A sync finished with nothing left to fetch: the client is caught up (`connected`). */
@@ -119,6 +121,11 @@ export class SyncLoop {
   acceptSent(message: Message): boolean {
     this.acceptLive(message);
     return this.ledger.isReleased(message);
+  }
+
+  /** A changed message: from `message:updated`, or the ack of this client's own change. */
+  acceptChange(message: Message): void {
+    this.options.onUpdated([message]);
   }
 
   /** The user is no longer a member of the conversation. */
