@@ -3,28 +3,12 @@ import type { Message } from '@parley/protocol';
 import { createExternalStore } from '@/lib/external-store';
 import { applyMessageUpdate } from './messages-cache';
 
-/**
- * The SDK's message-change methods (contract section 6) as this app calls them.
- * TODO(sdk merge): drop this view once @parley/client ships them typed.
+/*
+ * Each change shows its answer at once; the SDK also announces it as `messageUpdated`, and the
+ * cache keeps whichever state has the higher rev.
  */
-interface MessageChangeClient {
-  editMessage(
-    conversationId: string,
-    seq: number,
-    content: string,
-    mentions?: string[],
-  ): Promise<Message>;
-  deleteMessage(conversationId: string, seq: number): Promise<Message>;
-  react(conversationId: string, seq: number, emoji: string, on: boolean): Promise<Message>;
-}
-interface MessageLookupClient {
-  getMessage(conversationId: string, seq: number): Promise<Message>;
-}
 
-const changes = (client: ParleyClient) => client as unknown as MessageChangeClient;
-const lookups = (client: ParleyClient) => client.http as unknown as MessageLookupClient;
-
-/** Replaces the text (and mentions) of one of our messages; the bubble shows the answer. */
+/** Replaces the text (and mentions) of one of our messages. */
 export async function editMessage(
   client: ParleyClient,
   message: Message,
@@ -32,13 +16,13 @@ export async function editMessage(
   mentions: string[],
 ): Promise<void> {
   applyMessageUpdate(
-    await changes(client).editMessage(message.conversationId, message.seq, content, mentions),
+    await client.editMessage(message.conversationId, message.seq, content, mentions),
   );
 }
 
 /** Turns a message into its tombstone ("This message was deleted"). */
 export async function deleteMessage(client: ParleyClient, message: Message): Promise<void> {
-  applyMessageUpdate(await changes(client).deleteMessage(message.conversationId, message.seq));
+  applyMessageUpdate(await client.deleteMessage(message.conversationId, message.seq));
 }
 
 /** Puts our reaction on or takes it back. */
@@ -48,12 +32,12 @@ export async function setReaction(
   emoji: string,
   on: boolean,
 ): Promise<void> {
-  applyMessageUpdate(await changes(client).react(message.conversationId, message.seq, emoji, on));
+  applyMessageUpdate(await client.react(message.conversationId, message.seq, emoji, on));
 }
 
 /**
  * Messages that replies quote but the history does not hold (older than the loaded pages),
- * by `conversationId:seq`; null while loading or when the server has none to show.
+ * by `conversationId:seq`: undefined while loading, null when the server has none to show.
  */
 export const quotedMessagesCache = createExternalStore<
   Readonly<Record<string, Message | null | undefined>>
@@ -71,7 +55,7 @@ export async function loadQuotedMessage(
   if (key in quotedMessagesCache.get()) return;
   quotedMessagesCache.update((state) => ({ ...state, [key]: undefined }));
   try {
-    const message = await lookups(client).getMessage(conversationId, seq);
+    const message = await client.http.getMessage(conversationId, seq);
     quotedMessagesCache.update((state) => ({ ...state, [key]: message }));
   } catch {
     quotedMessagesCache.update((state) => ({ ...state, [key]: null }));

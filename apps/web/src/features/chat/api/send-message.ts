@@ -1,17 +1,7 @@
-import { isFinalSendError, type ParleyClient } from '@parley/client';
+import { isFinalSendError, type ParleyClient, type SendOptions } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { errorMessage } from '@/utils/error-message';
-import { useRejectedSendsStore, type SendOptions } from '../stores/rejected-sends-store';
-
-/**
- * The SDK's send with a reply and mentions (contract section 6).
- * TODO(sdk merge): call `client.send` directly once @parley/client types its options.
- */
-type SendWithOptions = (
-  conversationId: string,
-  content: string,
-  options?: SendOptions,
-) => Promise<Message>;
+import { useRejectedSendsStore } from '../stores/rejected-sends-store';
 
 /**
  * Keeps a message the server refused for good, which the SDK drops from its outbox. Other
@@ -49,14 +39,7 @@ export function sendMessage(
   content: string,
   options: SendOptions = {},
 ): void {
-  const hasOptions = options.replyToSeq !== undefined || (options.mentions?.length ?? 0) > 0;
-  const send = (client as unknown as { send: SendWithOptions }).send.bind(client);
-  keepIfRefused(
-    hasOptions ? send(conversationId, content, options) : client.send(conversationId, content),
-    conversationId,
-    content,
-    options,
-  );
+  keepIfRefused(client.send(conversationId, content, options), conversationId, content, options);
 }
 
 /** Sends a `failed` outbox entry again. */

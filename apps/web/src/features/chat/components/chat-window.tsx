@@ -1,3 +1,4 @@
+import type { SendOptions } from '@parley/client';
 import type { Conversation, Message } from '@parley/protocol';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ErrorBoundary } from '@/components/ui/error-boundary';
@@ -17,7 +18,7 @@ import { retryOutboxEntry, retryRejected, sendMessage } from '../api/send-messag
 import { useConversationMessages } from '../hooks/use-conversation-messages';
 import { useMarkRead } from '../hooks/use-mark-read';
 import { useComposerMode, useComposerModeStore } from '../stores/composer-mode-store';
-import { useRejectedSendsStore, type SendOptions } from '../stores/rejected-sends-store';
+import { useRejectedSendsStore } from '../stores/rejected-sends-store';
 import { canonicalEmoji, reactionToggle } from '../utils/reactions';
 import { quoteOf } from '../utils/quote';
 import { buildTimeline, type PendingMessage } from '../utils/timeline';
@@ -31,7 +32,12 @@ export interface ChatWindowProps {
   conversation: Conversation;
   ownUserId: string;
   onBack: () => void;
-  onMarkedRead: (conversationId: string, seq: number, unreadCount: number) => void;
+  onMarkedRead: (
+    conversationId: string,
+    seq: number,
+    unreadCount: number,
+    mentionCount: number,
+  ) => void;
   /** Buttons at the end of the header (e.g. the group's info). */
   headerActions?: ReactNode;
 }

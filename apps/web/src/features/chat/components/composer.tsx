@@ -1,3 +1,4 @@
+import type { SendOptions } from '@parley/client';
 import type { ConversationMember } from '@parley/protocol';
 import {
   countCodePoints,
@@ -21,7 +22,6 @@ import { errorMessage } from '@/utils/error-message';
 import { useTypingSender } from '../hooks/use-typing-sender';
 import { useComposerMode, useComposerModeStore } from '../stores/composer-mode-store';
 import { useDraftsStore } from '../stores/drafts-store';
-import type { SendOptions } from '../stores/rejected-sends-store';
 import {
   activeMentionQuery,
   insertMention,

@@ -224,7 +224,8 @@ export const MessageBubble = memo(function MessageBubble({
       highlighted={highlighted || actions.editingSeq === message.seq}
       rowProps={{ ...rowProps, ref: rowRef } as HTMLAttributes<HTMLLIElement>}
       header={
-        message.replyToSeq !== null && (
+        message.replyToSeq !== null &&
+        !deleted && (
           <QuoteButton
             quote={actions.quoteOf(message.replyToSeq)}
             onClick={() => actions.jumpTo(message.replyToSeq!)}

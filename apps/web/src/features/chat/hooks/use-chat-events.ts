@@ -1,6 +1,5 @@
 import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
-import type { Message } from '@parley/protocol';
 import { applyQuotedUpdate } from '../api/message-changes';
 import { addMessages, applyMessageUpdate, forgetConversationMessages } from '../api/messages-cache';
 import { useTypingStore } from '../stores/typing-store';
@@ -45,18 +44,11 @@ export function useChatEvents(ownUserId: string): void {
     delivered.current.set(message.conversationId, Math.max(queued, message.seq));
     deliveredTimer.current ??= setTimeout(flushDelivered, DELIVERED_BATCH_MS);
   });
-  // An edit, delete or reaction: the whole new state of the message.
-  // TODO(sdk merge): the SDK's `messageUpdated` event, which also brings the changes sync found.
-  useEffect(() => {
-    const onUpdated = (message: Message) => {
-      applyMessageUpdate(message);
-      applyQuotedUpdate(message);
-    };
-    client.socket.on('message:updated', onUpdated);
-    return () => {
-      client.socket.off('message:updated', onUpdated);
-    };
-  }, [client]);
+  // An edit, delete or reaction (live, or found by sync after a reconnect): the whole new state.
+  useSocketEvent('messageUpdated', (message) => {
+    applyMessageUpdate(message);
+    applyQuotedUpdate(message);
+  });
   useSocketEvent('typing', (event) => {
     if (event.userId !== ownUserId) setTyping(event.conversationId, event.userId, event.isTyping);
   });

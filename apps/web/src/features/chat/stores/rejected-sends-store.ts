@@ -1,15 +1,11 @@
+import type { SendOptions } from '@parley/client';
 import { create } from 'zustand';
-
-/** What a message answers and whom it mentions (contract section 6). */
-export interface SendOptions {
-  replyToSeq?: number;
-  mentions?: string[];
-}
 
 export interface RejectedSend {
   localId: string;
   conversationId: string;
   content: string;
+  /** What it answers and whom it mentions: a retry sends them again. */
   options: SendOptions;
   queuedAt: string;
   error: string;

@@ -1,5 +1,4 @@
-import type { Message } from '@parley/protocol';
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
 import { usePresenceStore } from '@/stores/presence-store';
 import {
@@ -39,14 +38,7 @@ export function useConversationEvents(ownUserId: string): void {
       fetchConversation(client, update.id).catch(() => undefined);
     }
   });
-  // TODO(sdk merge): the SDK's `messageUpdated` event, which also brings the changes sync found.
-  useEffect(() => {
-    const onUpdated = (message: Message) => applyMessageChange(message);
-    client.socket.on('message:updated', onUpdated);
-    return () => {
-      client.socket.off('message:updated', onUpdated);
-    };
-  }, [client]);
+  useSocketEvent('messageUpdated', applyMessageChange);
   useSocketEvent('unread', applyUnreadUpdate);
   useSocketEvent('receipt', applyReceipt);
   useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
