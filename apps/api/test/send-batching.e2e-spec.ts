@@ -235,11 +235,13 @@ describe.skipIf(!databaseUrl)('send group commit on PostgreSQL', () => {
     await Promise.all([other.connect(), observer.connect()]);
     try {
       // Another node's send of the same clientMsgId, not committed yet: the batch waits on it.
-      await other.query('update conversations set last_seq = 1 where id = $1', [group.id]);
+      await other.query('update conversations set last_seq = 1, last_rev = 1 where id = $1', [
+        group.id,
+      ]);
       await other.query('begin');
       await other.query(
-        `insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
-         values ($1, $2, 1, $3, $4, 'first')`,
+        `insert into messages (id, conversation_id, seq, rev, sender_id, client_msg_id, content)
+         values ($1, $2, 1, 1, $3, $4, 'first')`,
         [uuidv7(), group.id, alice.user.id, contested.clientMsgId],
       );
       const batcher = sut.app.get(SendBatcher);

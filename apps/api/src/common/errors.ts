@@ -39,6 +39,13 @@ export class ConversationNotFoundError extends NotFoundError {
   }
 }
 
+/** An unknown seq in a conversation the caller may see. */
+export class MessageNotFoundError extends NotFoundError {
+  constructor() {
+    super('message not found');
+  }
+}
+
 export class ConflictError extends AppError {
   readonly kind = 'CONFLICT';
 }

@@ -86,6 +86,8 @@ const environmentSchema = z.object({
   PARLEY_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
   SEND_RATE_BURST: positiveInt(60),
   SEND_RATE_PER_SEC: positiveInt(5),
+  CHANGE_RATE_BURST: positiveInt(60),
+  CHANGE_RATE_PER_SEC: positiveInt(5),
   AUTH_RATE_PER_MIN: positiveInt(30),
   PRESENCE_TTL_SEC: positiveInt(15),
   LOG_LEVEL: z.preprocess(
@@ -137,6 +139,9 @@ export class AppConfig {
   readonly dataDir!: string;
   readonly sendRateBurst!: number;
   readonly sendRatePerSec!: number;
+  /** Per-user token bucket of message changes: `message:edit`, `message:delete`, `message:react`. */
+  readonly changeRateBurst!: number;
+  readonly changeRatePerSec!: number;
   readonly authRatePerMin!: number;
   /** How long a crashed node's users stay "online" at most (its heartbeat's time to live). */
   readonly presenceTtlSec!: number;
@@ -221,6 +226,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     sendRateBurst: values.SEND_RATE_BURST,
     sendRatePerSec: values.SEND_RATE_PER_SEC,
+    changeRateBurst: values.CHANGE_RATE_BURST,
+    changeRatePerSec: values.CHANGE_RATE_PER_SEC,
     authRatePerMin: values.AUTH_RATE_PER_MIN,
     presenceTtlSec: values.PRESENCE_TTL_SEC,
     logLevel: values.LOG_LEVEL,

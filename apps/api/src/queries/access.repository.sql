@@ -5,4 +5,9 @@
 -- AccessRepository.findMemberships
 -- $1 = "00000000-0000-7000-8000-00000000a001", $2 = "00000000-0000-7000-8000-00000000c001"
 prepare access_find_memberships as
-select "conversation_members"."conversation_id", "conversation_members"."role", "conversations"."type", "conversation_members"."request_state" from "conversation_members" inner join "conversations" on "conversations"."id" = "conversation_members"."conversation_id" where ("conversation_members"."user_id" = $1 and "conversation_members"."conversation_id" in ($2) and "conversation_members"."request_state" is distinct from 'declined');
+select "conversation_members"."conversation_id", "conversation_members"."role", "conversations"."type", "conversation_members"."request_state", "conversations"."last_seq" from "conversation_members" inner join "conversations" on "conversations"."id" = "conversation_members"."conversation_id" where ("conversation_members"."user_id" = $1 and "conversation_members"."conversation_id" in ($2) and "conversation_members"."request_state" is distinct from 'declined');
+
+-- AccessRepository.findMemberIds
+-- $1 = "00000000-0000-7000-8000-00000000c001", $2 = "00000000-0000-7000-8000-00000000a001"
+prepare access_find_member_ids as
+select "user_id" from "conversation_members" where ("conversation_members"."conversation_id" = $1 and "conversation_members"."user_id" in ($2) and "conversation_members"."request_state" is distinct from 'declined');

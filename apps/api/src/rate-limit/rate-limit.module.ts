@@ -6,6 +6,11 @@ import { MemoryTokenBucket, type RateLimiter } from './token-bucket.js';
 
 /** Per-user `message:send` bucket (`SEND_RATE_BURST`, `SEND_RATE_PER_SEC`). */
 export const SEND_RATE_LIMITER = Symbol('SEND_RATE_LIMITER');
+/**
+ * Per-user bucket of message changes, edits, deletes and reactions together
+ * (`CHANGE_RATE_BURST`, `CHANGE_RATE_PER_SEC`): each one is a write that fans out to the room.
+ */
+export const CHANGE_RATE_LIMITER = Symbol('CHANGE_RATE_LIMITER');
 /** Per-user `typing` bucket: typing events are cheap but fan out to the whole room. */
 export const TYPING_RATE_LIMITER = Symbol('TYPING_RATE_LIMITER');
 /** Per-IP register/login/refresh bucket (`AUTH_RATE_PER_MIN`): slows brute force. */
@@ -58,6 +63,11 @@ const BUCKETS: [token: symbol, name: string, size: (config: AppConfig) => Bucket
     SEND_RATE_LIMITER,
     'send',
     (config) => ({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec }),
+  ],
+  [
+    CHANGE_RATE_LIMITER,
+    'change',
+    (config) => ({ capacity: config.changeRateBurst, refillPerSec: config.changeRatePerSec }),
   ],
   [TYPING_RATE_LIMITER, 'typing', () => ({ capacity: TYPING_BURST, refillPerSec: TYPING_PER_SEC })],
   [AUTH_RATE_LIMITER, 'auth', (config) => perMinute(config.authRatePerMin)],

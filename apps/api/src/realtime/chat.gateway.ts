@@ -2,7 +2,10 @@ import { Inject, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import {
   conversationRoom,
+  deleteMessagePayloadSchema,
+  editMessagePayloadSchema,
   joinConversationPayloadSchema,
+  reactPayloadSchema,
   sendMessagePayloadSchema,
   syncPayloadSchema,
   typingPayloadSchema,
@@ -235,18 +238,27 @@ export class ChatGateway
       'message:send': command(sendMessagePayloadSchema, async (input) => ({
         message: await this.messagesService.send(auth, input),
       })),
+      'message:edit': command(editMessagePayloadSchema, async (input) => ({
+        message: await this.messagesService.edit(auth, input),
+      })),
+      'message:delete': command(deleteMessagePayloadSchema, async (input) => ({
+        message: (await this.messagesService.delete(auth, input)).message,
+      })),
+      'message:react': command(reactPayloadSchema, async (input) => ({
+        message: await this.messagesService.react(auth, input),
+      })),
       'message:delivered': command(watermarkPayloadSchema, async (input) => {
         await this.messagesService.markDelivered(auth, input.conversationId, input.seq);
         return {};
       }),
       'message:read': command(watermarkPayloadSchema, async (input) => {
-        const { unreadCount } = await this.messagesService.markRead(
+        const { unreadCount, mentionCount } = await this.messagesService.markRead(
           auth,
           input.conversationId,
           input.seq,
           socket.id,
         );
-        return { unreadCount };
+        return { unreadCount, mentionCount };
       }),
       'conversation:join': command(joinConversationPayloadSchema, async (input) => {
         await consumeOrRefuse(this.readRateLimiters.joinConversation, userId);

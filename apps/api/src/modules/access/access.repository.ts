@@ -11,6 +11,8 @@ export interface Membership {
   type: ConversationType;
   /** A message request the member received and has not answered. */
   request: boolean;
+  /** The conversation's last seq when this was read: a bound that only grows. */
+  lastSeq: number;
 }
 
 @Injectable()
@@ -33,6 +35,7 @@ export class AccessRepository {
         role: conversationMembers.role,
         type: conversations.type,
         requestState: conversationMembers.requestState,
+        lastSeq: conversations.lastSeq,
       })
       .from(conversationMembers)
       .innerJoin(conversations, eq(conversations.id, conversationMembers.conversationId))
@@ -46,8 +49,30 @@ export class AccessRepository {
     return new Map(
       rows.map((row) => [
         row.conversationId,
-        { role: row.role, type: row.type, request: row.requestState === 'pending' },
+        {
+          role: row.role,
+          type: row.type,
+          request: row.requestState === 'pending',
+          lastSeq: row.lastSeq,
+        },
       ]),
     );
+  }
+
+  /** The ids among `userIds` that are members of the conversation (a declined request is none). */
+  @GenerateSql({ params: [ExampleValue.CONVERSATION_ID, [ExampleValue.USER_ID]] })
+  async findMemberIds(conversationId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.database.db
+      .select({ userId: conversationMembers.userId })
+      .from(conversationMembers)
+      .where(
+        and(
+          eq(conversationMembers.conversationId, conversationId),
+          inArray(conversationMembers.userId, userIds),
+          sql`${conversationMembers.requestState} is distinct from 'declined'`,
+        ),
+      );
+    return rows.map((row) => row.userId);
   }
 }

@@ -10,6 +10,7 @@ const groupMember = (role: Membership['role']): Membership => ({
   role,
   type: 'group',
   request: false,
+  lastSeq: 0,
 });
 
 describe(Access.name, () => {
@@ -30,7 +31,7 @@ describe(Access.name, () => {
 
   describe('requireMember', () => {
     it('answers the caller’s membership', async () => {
-      const membership: Membership = { role: 'member', type: 'direct', request: true };
+      const membership: Membership = { role: 'member', type: 'direct', request: true, lastSeq: 0 };
       givenMemberships({ [conversationId]: membership });
 
       await expect(sut.requireMember(auth, conversationId)).resolves.toEqual(membership);
@@ -74,7 +75,14 @@ describe(Access.name, () => {
     });
 
     it('refuses any change to a direct conversation', async () => {
-      givenMemberships({ [conversationId]: { role: 'member', type: 'direct', request: false } });
+      givenMemberships({
+        [conversationId]: {
+          role: 'member',
+          type: 'direct',
+          request: false,
+          lastSeq: 0,
+        },
+      });
 
       await expect(sut.requireGroupManager(auth, conversationId)).rejects.toThrow(
         new ForbiddenError('only groups can be changed'),

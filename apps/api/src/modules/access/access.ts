@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { MemberRole } from '@parley/protocol';
-import { ConversationNotFoundError, ForbiddenError, NotFoundError } from '../../common/errors.js';
+import {
+  ConversationNotFoundError,
+  ForbiddenError,
+  NotFoundError,
+  ValidationError,
+} from '../../common/errors.js';
 import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { AccessRepository, type Membership } from './access.repository.js';
 
@@ -28,6 +33,22 @@ export class Access {
     const ids = [...new Set(conversationIds)];
     const memberships = await this.accessRepository.findMemberships(auth.userId, ids);
     return new Set(memberships.keys());
+  }
+
+  /**
+   * Deleting other members' messages: a group's owner or admin. Everyone deletes their own;
+   * only the sender edits a message.
+   */
+  mayDeleteAnyMessage(membership: Membership): boolean {
+    return membership.type === 'group' && MANAGERS.has(membership.role);
+  }
+
+  /** A message names only members of its conversation; anyone else is a bad request. */
+  async requireMembers(conversationId: string, userIds: string[]): Promise<void> {
+    const memberIds = await this.accessRepository.findMemberIds(conversationId, userIds);
+    if (memberIds.length !== new Set(userIds).size) {
+      throw new ValidationError('mentions must be members of the conversation');
+    }
   }
 
   /** Renaming a group or adding to it: its owner or an admin. */

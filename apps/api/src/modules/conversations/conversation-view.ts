@@ -14,6 +14,7 @@ export interface ConversationViewRow {
   type: ConversationType;
   name: string | null;
   last_seq: number;
+  last_rev: number;
   last_read_seq: number;
   request_state: 'pending' | 'declined' | null;
   created_at: Date | string;
@@ -31,7 +32,9 @@ export function toConversation(row: ConversationViewRow): Conversation {
     members: row.members,
     lastMessage: row.last_message ? toMessage(row.last_message) : null,
     lastSeq: row.last_seq,
+    lastRev: row.last_rev,
     unreadCount: unreadCount(row.last_seq, row.last_read_seq),
+    mentionCount: 0,
     lastReadSeq: row.last_read_seq,
     createdAt: toIsoString(row.created_at),
     updatedAt: toIsoString(row.updated_at),
@@ -52,6 +55,7 @@ export function asSeenBy(conversation: Conversation, lastReadSeq: number): Conve
 export function sharedView(conversation: Conversation): SharedConversation {
   const {
     unreadCount: _unreadCount,
+    mentionCount: _mentionCount,
     lastReadSeq: _lastReadSeq,
     request: _request,
     ...shared

@@ -4,6 +4,7 @@ import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { conversationMembers, conversations, users } from '../../database/schema.js';
+import { reactionsOf } from '../messages/messages.repository.js';
 import type { ConversationViewRow } from './conversation-view.js';
 
 /** A member's watermarks at the moment their message request was accepted. */
@@ -26,7 +27,7 @@ const uuidArray = (ids: string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
  * receiver of a message request shows no receipts to the others until they accept.
  */
 const conversationViewColumns = sql`
-  c.id, c.type, c.name, c.last_seq, c.created_at, c.updated_at, viewer.last_read_seq,
+  c.id, c.type, c.name, c.last_seq, c.last_rev, c.created_at, c.updated_at, viewer.last_read_seq,
   viewer.request_state,
   (select json_agg(json_build_object(
             'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
@@ -40,7 +41,10 @@ const conversationViewColumns = sql`
   (select json_build_object(
             'id', msg.id, 'conversationId', msg.conversation_id, 'seq', msg.seq,
             'senderId', msg.sender_id, 'clientMsgId', msg.client_msg_id, 'content', msg.content,
-            'type', msg.type, 'createdAt', msg.created_at)
+            'type', msg.type, 'createdAt', msg.created_at, 'rev', msg.rev,
+            'editedAt', msg.edited_at, 'deletedAt', msg.deleted_at, 'replyToSeq', msg.reply_to_seq,
+            'mentions', msg.mentions, 'reactions', ${reactionsOf('msg')},
+            'attachments', '[]'::json)
      from messages msg
     where msg.conversation_id = c.id and msg.seq = c.last_seq) as last_message`;
 

@@ -37,6 +37,7 @@ const viewRow = (overrides: Partial<ConversationViewRow> = {}): ConversationView
   type: 'group',
   name: 'Team',
   last_seq: 7,
+  last_rev: 7,
   last_read_seq: 4,
   request_state: null,
   created_at: '2026-01-01 10:00:00+00',

@@ -1,4 +1,4 @@
-import type { Message } from '@parley/protocol';
+import type { Message, Reaction } from '@parley/protocol';
 import type { messages } from '../../database/schema.js';
 
 /** A message as the query builder returns it. */
@@ -17,6 +17,13 @@ export interface MessageColumns {
   content: string;
   type: 'text';
   created_at: Date | string;
+  rev: number;
+  edited_at: Date | string | null;
+  deleted_at: Date | string | null;
+  reply_to_seq: number | null;
+  mentions: string[];
+  /** Read alongside by `reactionsOf`; a statement that reads none means none (a new message). */
+  reactions?: Reaction[];
 }
 
 /**
@@ -35,6 +42,13 @@ export function toMessage(row: MessageRecord | MessageColumns | Message): Messag
       content: row.content,
       type: row.type,
       createdAt: toIsoString(row.created_at),
+      rev: row.rev,
+      editedAt: toIsoStringOrNull(row.edited_at),
+      deletedAt: toIsoStringOrNull(row.deleted_at),
+      replyToSeq: row.reply_to_seq,
+      mentions: row.mentions,
+      reactions: row.reactions ?? [],
+      attachments: [],
     };
   }
   return {
@@ -46,7 +60,17 @@ export function toMessage(row: MessageRecord | MessageColumns | Message): Messag
     content: row.content,
     type: row.type,
     createdAt: toIsoString(row.createdAt),
+    rev: row.rev,
+    editedAt: toIsoStringOrNull(row.editedAt),
+    deletedAt: toIsoStringOrNull(row.deletedAt),
+    replyToSeq: row.replyToSeq,
+    mentions: row.mentions,
+    reactions: 'reactions' in row ? row.reactions : [],
+    attachments: 'attachments' in row ? row.attachments : [],
   };
 }
 
 export const toIsoString = (value: Date | string): string => new Date(value).toISOString();
+
+const toIsoStringOrNull = (value: Date | string | null): string | null =>
+  value === null ? null : toIsoString(value);

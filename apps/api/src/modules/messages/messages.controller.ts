@@ -1,12 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   messageHistoryQuerySchema,
+  type Message,
   readBodySchema,
   type MessageHistoryInput,
   type MessagePage,
   type ReadInput,
   type ReadResult,
 } from '@parley/protocol';
+import { SeqParamPipe } from '../../common/seq-param.pipe.js';
 import { UuidParamPipe } from '../../common/uuid-param.pipe.js';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe.js';
 import { CurrentAuth, type AuthContext } from '../auth/current-auth.decorator.js';
@@ -26,6 +28,15 @@ export class MessagesController {
     query: MessageHistoryInput,
   ): Promise<MessagePage> {
     return this.messagesService.history(auth, id, query);
+  }
+
+  @Get(':id/messages/:seq')
+  message(
+    @CurrentAuth() auth: AuthContext,
+    @Param('id', conversationIdPipe) id: string,
+    @Param('seq', new SeqParamPipe()) seq: number,
+  ): Promise<Message> {
+    return this.messagesService.message(auth, id, seq);
   }
 
   @Post(':id/read')

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Message } from '@parley/protocol';
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Message, Reaction } from '@parley/protocol';
+import { sql, type SQL } from 'drizzle-orm';
 import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
-import { messages } from '../../database/schema.js';
 import { toMessage, type MessageColumns } from './message.mapper.js';
+import { applyReaction } from './message-reactions.js';
 
 /** A message to store, as the sender gave it, with the id the server made for it. */
 export interface NewMessage {
@@ -13,6 +13,10 @@ export interface NewMessage {
   senderId: string;
   clientMsgId: string;
   content: string;
+  /** Checked by the service: an earlier seq of the conversation. */
+  replyToSeq?: number;
+  /** Checked by the service: members, without the sender, at most 50. */
+  mentions?: string[];
 }
 
 export type SendOutcome =
@@ -46,8 +50,56 @@ export interface WatermarkTarget {
 export interface SyncRow {
   conversationId: string;
   cursorSeq: number | null;
+  /** A message of `updated` (changed at or before the cursor's seq), not one after the cursor. */
+  updated: boolean;
   message: Message | null;
 }
+
+export interface SyncCursor {
+  conversationId: string;
+  seq: number;
+  rev?: number;
+}
+
+/**
+ * What a change statement found and did. `changed` took the next rev of the conversation; every
+ * other outcome wrote nothing and carries the message as it is.
+ */
+export type MessageChange =
+  | { kind: 'not_found' }
+  | {
+      kind: 'forbidden' | 'deleted' | 'unchanged' | 'too_many_reactions';
+      message: Message;
+    }
+  | { kind: 'changed'; message: Message; previous: Message };
+
+/** The flags every change statement answers, beside the message before and after. */
+interface ChangeRow {
+  fresh: boolean;
+  allowed: boolean;
+  live: boolean;
+  unchanged: boolean;
+  too_many: boolean;
+  current: MessageColumns;
+  updated: MessageColumns | null;
+  reactions: Reaction[];
+}
+
+/**
+ * The `reactions` of the message `alias` (a table alias of `messages` in the enclosing query) as
+ * one JSON array: emojis in the order first used (their `emoji_rev`), users in the order they
+ * reacted (their `rev`). A correlated subquery, one index range per message of the page: no
+ * round trip per message.
+ */
+export const reactionsOf = (alias: string): SQL => sql`coalesce((
+    select json_agg(json_build_object('emoji', emoji, 'userIds', user_ids) order by emoji_rev)
+    from (
+      select emoji, min(emoji_rev) as emoji_rev, json_agg(user_id order by rev) as user_ids
+      from message_reactions reaction
+      where reaction.conversation_id = ${sql.raw(alias)}.conversation_id
+        and reaction.seq = ${sql.raw(alias)}.seq
+      group by emoji
+    ) emojis), '[]'::json)`;
 
 @Injectable()
 export class MessagesRepository {
@@ -79,6 +131,8 @@ export class MessagesRepository {
           senderId: ExampleValue.USER_ID,
           clientMsgId: ExampleValue.CLIENT_MSG_ID,
           content: ExampleValue.TEXT,
+          replyToSeq: 1,
+          mentions: [ExampleValue.OTHER_USER_ID],
         },
       ],
     ],
@@ -98,7 +152,7 @@ export class MessagesRepository {
       with send as (
         select * from json_to_recordset(${JSON.stringify(sends)}::json) as send(
           ordinal int, id uuid, "conversationId" uuid, "senderId" uuid, "clientMsgId" uuid,
-          content text)
+          content text, "replyToSeq" bigint, mentions uuid[])
       ), checked as (
         select send.*, m.request_state, m.has_sent, m.member is not null as member,
           existing.id as existing_id
@@ -131,16 +185,25 @@ export class MessagesRepository {
         ) locked
       ), next_seqs as (
         update conversations
-        set last_seq = last_seq + locked.count, last_message_at = now(), updated_at = now()
+        set last_seq = last_seq + locked.count, last_rev = last_rev + locked.count,
+          last_message_at = now(), updated_at = now()
         from locked_conversations locked
         where conversations.id = locked.id
-        returning conversations.id, conversations.last_seq - locked.count as base_seq
+        returning conversations.id, conversations.last_seq - locked.count as base_seq,
+          conversations.last_rev - locked.count as base_rev
       ), inserted as (
-        insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content)
+        insert into messages (id, conversation_id, seq, rev, sender_id, client_msg_id, content,
+          reply_to_seq, mentions)
         select accepted.id, accepted."conversationId", next_seqs.base_seq + accepted.position,
-          accepted."senderId", accepted."clientMsgId", accepted.content
+          next_seqs.base_rev + accepted.position,
+          accepted."senderId", accepted."clientMsgId", accepted.content,
+          accepted."replyToSeq", coalesce(accepted.mentions, '{}')
         from accepted join next_seqs on next_seqs.id = accepted."conversationId"
         returning *
+      ), mentioned as (
+        insert into message_mentions (conversation_id, user_id, seq)
+        select inserted.conversation_id, mentioned.user_id, inserted.seq
+        from inserted cross join lateral unnest(inserted.mentions) as mentioned(user_id)
       ), locked_senders as materialized (
         select locked.conversation_id, locked.user_id, sent.seq
         from (
@@ -164,11 +227,11 @@ export class MessagesRepository {
         accepted.first_of_sender and accepted.request_state is not distinct from 'pending'
           as accepted_request,
         accepted.first_of_sender and not accepted.has_sent as first_send,
-        inserted.*
+        inserted.*, '[]'::json as reactions
       from inserted join accepted on accepted.id = inserted.id
       union all
       select checked.ordinal, false as created, false as accepted_request, false as first_send,
-        messages.*
+        messages.*, ${reactionsOf('messages')} as reactions
       from checked join messages on messages.id = checked.existing_id`,
     );
     const outcomes: SendOutcome[] = inputs.map(() => ({ kind: 'not_member' }));
@@ -189,14 +252,25 @@ export class MessagesRepository {
 
   @GenerateSql({ params: [ExampleValue.USER_ID, ExampleValue.CLIENT_MSG_ID] })
   async findByClientMsgId(senderId: string, clientMsgId: string): Promise<Message | undefined> {
-    const [row] = await this.database.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.senderId, senderId), eq(messages.clientMsgId, clientMsgId)));
+    const [row] = await this.database.query<MessageColumns>(sql`
+      select msg.*, ${reactionsOf('msg')} as reactions from messages msg
+      where msg.sender_id = ${senderId} and msg.client_msg_id = ${clientMsgId}`);
     return row && toMessage(row);
   }
 
-  /** Up to `limit` messages before or after a seq (or the latest), ascending by seq. */
+  /** One message by its seq, with its reactions. */
+  @GenerateSql({ params: [ExampleValue.CONVERSATION_ID, 7] })
+  async findBySeq(conversationId: string, seq: number): Promise<Message | undefined> {
+    const [row] = await this.database.query<MessageColumns>(sql`
+      select msg.*, ${reactionsOf('msg')} as reactions from messages msg
+      where msg.conversation_id = ${conversationId} and msg.seq = ${seq}`);
+    return row && toMessage(row);
+  }
+
+  /**
+   * Up to `limit` messages before or after a seq (or the latest), ascending by seq, each with
+   * its reactions (one index range per message, in the same statement).
+   */
   @GenerateSql(
     { name: 'latest', params: [ExampleValue.CONVERSATION_ID, {}, 51] },
     { name: 'before', params: [ExampleValue.CONVERSATION_ID, { before: 5000 }, 51] },
@@ -207,27 +281,246 @@ export class MessagesRepository {
     position: { before?: number; after?: number },
     limit: number,
   ): Promise<Message[]> {
-    const inConversation = eq(messages.conversationId, conversationId);
-    if (position.after !== undefined) {
-      const rows = await this.database.db
-        .select()
-        .from(messages)
-        .where(and(inConversation, gt(messages.seq, position.after)))
-        .orderBy(asc(messages.seq))
-        .limit(limit);
-      return rows.map(toMessage);
+    const range =
+      position.after !== undefined
+        ? sql`and msg.seq > ${position.after} order by msg.seq`
+        : position.before !== undefined
+          ? sql`and msg.seq < ${position.before} order by msg.seq desc`
+          : sql`order by msg.seq desc`;
+    const rows = await this.database.query<MessageColumns>(sql`
+      select msg.*, ${reactionsOf('msg')} as reactions
+      from (
+        select * from messages msg where msg.conversation_id = ${conversationId} ${range}
+        limit ${limit}
+      ) msg`);
+    const messagesOfPage = rows.map(toMessage);
+    return position.after !== undefined ? messagesOfPage : messagesOfPage.reverse();
+  }
+
+  /**
+   * Replaces the content and mentions of a message its sender (`editorId`) still has, in one
+   * statement that takes the next rev (see {@link change}). The same content and mentions again
+   * change nothing.
+   */
+  @GenerateSql({
+    params: [
+      {
+        conversationId: ExampleValue.CONVERSATION_ID,
+        seq: 7,
+        editorId: ExampleValue.USER_ID,
+        content: ExampleValue.TEXT,
+        mentions: [ExampleValue.OTHER_USER_ID],
+      },
+    ],
+  })
+  async edit(input: {
+    conversationId: string;
+    seq: number;
+    editorId: string;
+    content: string;
+    mentions: string[];
+  }): Promise<MessageChange> {
+    const { conversationId, seq, editorId, content } = input;
+    const mentions = uuidArray(input.mentions);
+    return this.change(
+      conversationId,
+      seq,
+      sql`
+      decision as (
+        select target.fresh, target.sender_id = ${editorId} as allowed,
+          target.deleted_at is null as live, false as too_many,
+          target.content = ${content} and target.mentions @> ${mentions}
+            and target.mentions <@ ${mentions} as unchanged
+        from target
+      ), ${nextRev(conversationId)}, updated as (
+        update messages
+        set content = ${content}, mentions = ${mentions}, edited_at = now(), rev = next_rev.rev
+        from next_rev
+        where messages.conversation_id = ${conversationId} and messages.seq = ${seq}
+        returning messages.*
+      ), unmentioned as (
+        delete from message_mentions mention using target, next_rev
+        where mention.conversation_id = ${conversationId} and mention.seq = ${seq}
+          and mention.user_id = any(target.mentions) and not mention.user_id = any(${mentions})
+      ), mentioned as (
+        insert into message_mentions (conversation_id, user_id, seq)
+        select ${conversationId}, mentioned.user_id, ${seq}
+        from next_rev, target, unnest(${mentions}) as mentioned(user_id)
+        where not mentioned.user_id = any(target.mentions)
+      )`,
+    );
+  }
+
+  /**
+   * Turns a message into its tombstone: content, mentions and reactions gone, `deleted_at` set.
+   * `onlySenderId` set, only a message of that sender; a tombstone stays as it is.
+   */
+  @GenerateSql({
+    params: [
+      {
+        conversationId: ExampleValue.CONVERSATION_ID,
+        seq: 7,
+        onlySenderId: ExampleValue.USER_ID,
+      },
+    ],
+  })
+  async delete(input: {
+    conversationId: string;
+    seq: number;
+    onlySenderId: string | null;
+  }): Promise<MessageChange> {
+    const { conversationId, seq, onlySenderId } = input;
+    return this.change(
+      conversationId,
+      seq,
+      sql`
+      decision as (
+        select target.fresh, target.deleted_at is null as live, false as too_many,
+          ${onlySenderId}::uuid is null or target.sender_id = ${onlySenderId} as allowed,
+          target.deleted_at is not null as unchanged
+        from target
+      ), ${nextRev(conversationId)}, updated as (
+        update messages
+        set content = '', mentions = '{}', deleted_at = now(), rev = next_rev.rev
+        from next_rev
+        where messages.conversation_id = ${conversationId} and messages.seq = ${seq}
+        returning messages.*
+      ), unmentioned as (
+        delete from message_mentions mention using target, next_rev
+        where mention.conversation_id = ${conversationId} and mention.seq = ${seq}
+          and mention.user_id = any(target.mentions)
+      ), unreacted as (
+        delete from message_reactions reaction using next_rev
+        where reaction.conversation_id = ${conversationId} and reaction.seq = ${seq}
+      )`,
+    );
+  }
+
+  /**
+   * Puts `userId`'s `emoji` on the message or takes it back: one row inserted or deleted,
+   * whatever the number of reactors. An emoji keeps the `emoji_rev` of its rows while it has
+   * any; one that (re)appears takes the new rev, so it is listed last. A message at
+   * `maxEmojis` distinct emojis takes no new one.
+   */
+  @GenerateSql({
+    params: [
+      {
+        conversationId: ExampleValue.CONVERSATION_ID,
+        seq: 7,
+        userId: ExampleValue.USER_ID,
+        emoji: '👍',
+        on: true,
+        maxEmojis: 20,
+      },
+    ],
+  })
+  async react(input: {
+    conversationId: string;
+    seq: number;
+    userId: string;
+    emoji: string;
+    on: boolean;
+    maxEmojis: number;
+  }): Promise<MessageChange> {
+    const { conversationId, seq, userId, emoji, on, maxEmojis } = input;
+    const ofMessage = sql`reaction.conversation_id = ${conversationId} and reaction.seq = ${seq}`;
+    const outcome = await this.change(
+      conversationId,
+      seq,
+      sql`
+      reacted as (
+        select
+          exists (
+            select from message_reactions reaction
+            where ${ofMessage} and reaction.emoji = ${emoji} and reaction.user_id = ${userId}
+          ) as had,
+          (select reaction.emoji_rev from message_reactions reaction
+            where ${ofMessage} and reaction.emoji = ${emoji} limit 1) as emoji_rev
+      ), decision as (
+        select target.fresh, true as allowed, target.deleted_at is null as live,
+          target.deleted_at is null and reacted.had = ${on} as unchanged,
+          reacted.emoji_rev,
+          case when ${on} and reacted.emoji_rev is null
+            then (select count(distinct reaction.emoji) from message_reactions reaction
+                  where ${ofMessage}) >= ${maxEmojis}
+            else false end as too_many
+        from target cross join reacted
+      ), ${nextRev(conversationId)}, updated as (
+        update messages set rev = next_rev.rev
+        from next_rev
+        where messages.conversation_id = ${conversationId} and messages.seq = ${seq}
+        returning messages.*
+      ), added as (
+        insert into message_reactions (conversation_id, seq, emoji, user_id, rev, emoji_rev)
+        select ${conversationId}, ${seq}, ${emoji}, ${userId}, next_rev.rev,
+          coalesce(decision.emoji_rev, next_rev.rev)
+        from next_rev cross join decision
+        where ${on}
+      ), removed as (
+        delete from message_reactions reaction using next_rev
+        where ${ofMessage} and reaction.emoji = ${emoji} and reaction.user_id = ${userId}
+          and not ${on}
+      )`,
+    );
+    if (outcome.kind !== 'changed') return outcome;
+    const reactions = applyReaction(outcome.previous.reactions, { userId, emoji, on });
+    return { ...outcome, message: { ...outcome.message, reactions } };
+  }
+
+  /**
+   * Runs one change statement on the message (`conversationId`, `seq`). `steps` are its CTEs after
+   * `target` (the message, locked, with `fresh`): `decision` (the flags of {@link ChangeRow}),
+   * `next_rev` (the conversation's next rev, taken only for a real change: the conversation row
+   * stays locked until commit, so revs commit in order), `updated` (the message's new row) and
+   * the writes of the side tables.
+   *
+   * The statement decides on what its snapshot shows of the message's reactions and mentions,
+   * and PostgreSQL takes that snapshot before the statement waits for the message's row lock.
+   * Every change locks and rewrites the message row (its rev), so when the locked row still has
+   * the rev of the snapshot (`fresh`), nobody changed the message since and the snapshot is
+   * exact. When another change came between, the statement wrote nothing, and it runs again
+   * after taking the lock in a transaction of its own: its new snapshot sees that change.
+   */
+  private async change(conversationId: string, seq: number, steps: SQL): Promise<MessageChange> {
+    const statement = sql`
+      with snapshot as (
+        select rev from messages where conversation_id = ${conversationId} and seq = ${seq}
+      ), locked as materialized (
+        select * from messages
+        where conversation_id = ${conversationId} and seq = ${seq}
+        for no key update
+      ), target as (
+        select locked.*, locked.rev = snapshot.rev as fresh from locked join snapshot on true
+      ), ${steps}
+      select decision.fresh, decision.allowed, decision.live, decision.unchanged,
+        decision.too_many, row_to_json(target) as current,
+        (select row_to_json(updated) from updated) as updated,
+        ${reactionsOf('target')} as reactions
+      from target cross join decision`;
+    let [row] = await this.database.query<ChangeRow>(statement);
+    if (row && !row.fresh) {
+      row = await this.database.db.transaction(async (transaction) => {
+        await transaction.execute(sql`
+          select 1 from messages
+          where conversation_id = ${conversationId} and seq = ${seq}
+          for no key update`);
+        const result = (await transaction.execute(statement)) as unknown as { rows: ChangeRow[] };
+        return result.rows[0];
+      });
     }
-    const rows = await this.database.db
-      .select()
-      .from(messages)
-      .where(
-        position.before === undefined
-          ? inConversation
-          : and(inConversation, lt(messages.seq, position.before)),
-      )
-      .orderBy(desc(messages.seq))
-      .limit(limit);
-    return rows.reverse().map(toMessage);
+    if (!row) return { kind: 'not_found' };
+    const current = toMessage({ ...row.current, reactions: row.reactions });
+    if (!row.allowed) return { kind: 'forbidden', message: current };
+    if (!row.live && !row.unchanged) return { kind: 'deleted', message: current };
+    if (row.unchanged) return { kind: 'unchanged', message: current };
+    if (row.too_many) return { kind: 'too_many_reactions', message: current };
+    if (!row.updated) throw new Error('a message change took no rev');
+    const reactions = row.updated.deleted_at === null ? row.reactions : [];
+    return {
+      kind: 'changed',
+      message: toMessage({ ...row.updated, reactions }),
+      previous: current,
+    };
   }
 
   /**
@@ -316,30 +609,38 @@ export class MessagesRepository {
 
   /**
    * For every conversation of the user: up to `limit + 1` messages after the client's cursor,
-   * or, where the client gave none, the latest `limit`. One statement for all conversations.
+   * or, where the client gave none, the latest `limit`; and where the cursor has a rev, up to
+   * `limit + 1` messages at or before its seq changed after its rev, by rev (`updated`). One
+   * statement for all conversations, so both parts come from one snapshot: a client that takes
+   * its rev cursor from the answer misses no change.
    */
   @GenerateSql({
-    params: [ExampleValue.USER_ID, [{ conversationId: ExampleValue.CONVERSATION_ID, seq: 1 }], 50],
+    params: [
+      ExampleValue.USER_ID,
+      [{ conversationId: ExampleValue.CONVERSATION_ID, seq: 1, rev: 1 }],
+      50,
+    ],
   })
-  async messagesSince(
-    userId: string,
-    cursors: { conversationId: string; seq: number }[],
-    limit: number,
-  ): Promise<SyncRow[]> {
+  async messagesSince(userId: string, cursors: SyncCursor[], limit: number): Promise<SyncRow[]> {
     const rows = await this.database.query<
-      Partial<MessageColumns> & { sync_conversation_id: string; cursor_seq: number | null }
+      Partial<MessageColumns> & {
+        sync_conversation_id: string;
+        cursor_seq: number | null;
+        sync_updated: boolean;
+      }
     >(sql`
       with cursors as (
         select * from json_to_recordset(${JSON.stringify(cursors)}::json)
-          as cursor_row("conversationId" uuid, seq bigint)
+          as cursor_row("conversationId" uuid, seq bigint, rev bigint)
       ), mine as (
-        select c.id, c.last_seq, cursors.seq as cursor_seq
+        select c.id, c.last_seq, cursors.seq as cursor_seq, cursors.rev as cursor_rev
         from conversation_members m
         join conversations c on c.id = m.conversation_id
         left join cursors on cursors."conversationId" = c.id
         where m.user_id = ${userId} and m.request_state is distinct from 'declined'
       )
-      select mine.id as sync_conversation_id, mine.cursor_seq, msg.*
+      select mine.id as sync_conversation_id, mine.cursor_seq, false as sync_updated, msg.*,
+        ${reactionsOf('msg')} as reactions
       from mine
       left join lateral (
         select * from messages
@@ -348,14 +649,37 @@ export class MessagesRepository {
         order by messages.seq
         limit ${limit + 1}
       ) msg on true
-      order by mine.id, msg.seq`);
+      union all
+      select mine.id, mine.cursor_seq, true, msg.*, ${reactionsOf('msg')}
+      from (select * from mine where cursor_rev is not null) mine
+      cross join lateral (
+        select * from messages
+        where messages.conversation_id = mine.id and messages.rev > mine.cursor_rev
+          and messages.seq <= mine.cursor_seq
+        order by messages.rev
+        limit ${limit + 1}
+      ) msg
+      order by sync_conversation_id, sync_updated, rev, seq`);
     return rows.map((row) => ({
       conversationId: row.sync_conversation_id,
       cursorSeq: row.cursor_seq,
+      updated: row.sync_updated,
       message: row.id ? toMessage(row as MessageColumns) : null,
     }));
   }
 }
+
+/** Takes the conversation's next rev when `decision` says the change changes something. */
+const nextRev = (conversationId: string): SQL => sql`next_rev as (
+        update conversations set last_rev = last_rev + 1
+        from decision
+        where conversations.id = ${conversationId} and decision.fresh and decision.allowed
+          and decision.live and not decision.unchanged and not decision.too_many
+        returning conversations.last_rev as rev
+      )`;
+
+/** A list of (validated) UUIDs as one array parameter. */
+const uuidArray = (ids: string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
 /**
  * One row per (conversation, member) with the highest targets, the row each target maps to

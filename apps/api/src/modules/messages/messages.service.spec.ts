@@ -26,6 +26,13 @@ const message = (seq: number, conversation = conversationId): Message => ({
   content: `message ${seq}`,
   type: 'text',
   createdAt: '2026-01-01T00:00:00.000Z',
+  rev: seq,
+  editedAt: null,
+  deletedAt: null,
+  replyToSeq: null,
+  mentions: [],
+  reactions: [],
+  attachments: [],
 });
 
 const watermarkChange = (overrides: Partial<WatermarkChange> = {}): WatermarkChange => ({
@@ -54,13 +61,17 @@ describe(MessagesService.name, () => {
     messages = {
       send: vi.fn(),
       findByClientMsgId: vi.fn(),
+      findBySeq: vi.fn(),
       page: vi.fn(),
+      edit: vi.fn(),
+      delete: vi.fn(),
+      react: vi.fn(),
       advanceWatermarks: vi.fn(),
       messagesSince: vi.fn(),
     };
     findMemberships = vi.fn(
       async (_userId: string, ids: string[]) =>
-        new Map([[ids[0], { role: 'member', type: 'group', request: false }]]),
+        new Map([[ids[0], { role: 'member', type: 'group', request: false, lastSeq: 0 }]]),
     );
     conversations = { requestAccepted: vi.fn() };
     watermarks = { advance: vi.fn() };
@@ -85,6 +96,7 @@ describe(MessagesService.name, () => {
       presenceAudience as unknown as PresenceAudience,
       allowAll(),
       readLimiters,
+      allowAll(),
     );
   });
 
@@ -282,6 +294,7 @@ describe(MessagesService.name, () => {
     const row = (conversation: string, seq?: number): SyncRow => ({
       conversationId: conversation,
       cursorSeq: null,
+      updated: false,
       message: seq === undefined ? null : message(seq, conversation),
     });
 
@@ -319,12 +332,46 @@ describe(MessagesService.name, () => {
 
       const result = await sut.sync(auth, { cursors: [], limit: 2 });
 
+      const noUpdates = { updated: [], hasMoreUpdated: false };
       expect(result.conversations).toEqual([
-        { conversationId: 'a', messages: [message(5, 'a'), message(6, 'a')], hasMore: true },
-        { conversationId: 'b', messages: [message(2, 'b')], hasMore: false },
-        { conversationId: 'c', messages: [], hasMore: false },
+        {
+          conversationId: 'a',
+          messages: [message(5, 'a'), message(6, 'a')],
+          hasMore: true,
+          ...noUpdates,
+        },
+        { conversationId: 'b', messages: [message(2, 'b')], hasMore: false, ...noUpdates },
+        { conversationId: 'c', messages: [], hasMore: false, ...noUpdates },
       ]);
       expect(result.removed).toEqual([]);
+    });
+
+    it('puts changed messages in updated, apart from new ones, each part within the limit', async () => {
+      const changed = (seq: number): SyncRow => ({ ...row('a', seq), updated: true });
+      messages.messagesSince.mockResolvedValue([row('a', 5), changed(2), changed(1), changed(3)]);
+
+      const result = await sut.sync(auth, {
+        cursors: [
+          { conversationId: 'a', seq: 4, rev: 9 },
+          { conversationId: 'a', seq: 6 },
+        ],
+        limit: 2,
+      });
+
+      expect(messages.messagesSince).toHaveBeenCalledWith(
+        'caller',
+        [{ conversationId: 'a', seq: 4, rev: 9 }],
+        2,
+      );
+      expect(result.conversations).toEqual([
+        {
+          conversationId: 'a',
+          messages: [message(5, 'a')],
+          hasMore: false,
+          updated: [message(2, 'a'), message(1, 'a')],
+          hasMoreUpdated: true,
+        },
+      ]);
     });
 
     it('reports the listed conversations the caller no longer belongs to as removed', async () => {

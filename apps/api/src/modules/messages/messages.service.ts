@@ -1,18 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { uuidv7 } from 'uuidv7';
 import {
+  MAX_MENTIONS,
+  MAX_REACTIONS_PER_MESSAGE,
   unreadCount,
+  type DeleteMessageInput,
+  type EditMessageInput,
   type Message,
   type MessageHistoryInput,
   type MessagePage,
+  type ReactInput,
   type ReadResult,
   type SendMessageInput,
   type SyncedConversation,
   type SyncInput,
 } from '@parley/protocol';
-import { ConversationNotFoundError } from '../../common/errors.js';
+import {
+  ConversationNotFoundError,
+  ForbiddenError,
+  MessageNotFoundError,
+  ValidationError,
+} from '../../common/errors.js';
 import { isUniqueViolation } from '../../database/postgres-errors.js';
 import {
+  CHANGE_RATE_LIMITER,
   READ_RATE_LIMITERS,
   SEND_RATE_LIMITER,
   type ReadRateLimiters,
@@ -23,7 +34,12 @@ import { Access } from '../access/access.js';
 import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { PresenceAudience } from '../privacy/presence-audience.js';
-import { MessagesRepository, type WatermarkChange } from './messages.repository.js';
+import {
+  MessagesRepository,
+  type MessageChange,
+  type SyncCursor,
+  type WatermarkChange,
+} from './messages.repository.js';
 import { SendBatcher } from './send-batcher.js';
 import { WatermarkBatcher } from './watermark-batcher.js';
 
@@ -39,6 +55,7 @@ export class MessagesService {
     private readonly presenceAudience: PresenceAudience,
     @Inject(SEND_RATE_LIMITER) private readonly sendRateLimiter: RateLimiter,
     @Inject(READ_RATE_LIMITERS) private readonly readRateLimiters: ReadRateLimiters,
+    @Inject(CHANGE_RATE_LIMITER) private readonly changeRateLimiter: RateLimiter,
   ) {}
 
   /**
@@ -49,7 +66,21 @@ export class MessagesService {
    */
   async send(auth: AuthContext, input: SendMessageInput): Promise<Message> {
     await consumeOrRefuse(this.sendRateLimiter, auth.userId);
-    const outcome = await this.storeOnce(auth, input);
+    let references: { replyToSeq?: number; mentions: string[] };
+    try {
+      references = await this.checkReferences(auth, input);
+    } catch (error) {
+      // A resend of a stored message is answered with it, even if its mentions or reply no
+      // longer hold (a mentioned member left since).
+      if (!(error instanceof ValidationError)) throw error;
+      const stored = await this.messagesRepository.findByClientMsgId(
+        auth.userId,
+        input.clientMsgId,
+      );
+      if (stored?.conversationId !== input.conversationId) throw error;
+      return stored;
+    }
+    const outcome = await this.storeOnce(auth, { ...input, ...references });
     if (outcome.kind === 'not_member') throw new ConversationNotFoundError();
     if (outcome.kind === 'created') {
       this.publisher.toConversation(input.conversationId, 'message:new', outcome.message);
@@ -64,6 +95,62 @@ export class MessagesService {
       await this.presenceAudience.contactGained(auth.userId, input.conversationId);
     }
     return outcome.message;
+  }
+
+  /**
+   * Replaces the text and mentions of the caller's own message; the new state goes to the
+   * conversation as `message:updated`. The same text and mentions again change nothing.
+   */
+  async edit(auth: AuthContext, input: EditMessageInput): Promise<Message> {
+    await consumeOrRefuse(this.changeRateLimiter, auth.userId);
+    await this.access.requireMember(auth, input.conversationId);
+    const mentions = await this.checkMentions(auth, input.conversationId, input.mentions);
+    const outcome = await this.messagesRepository.edit({
+      conversationId: input.conversationId,
+      seq: input.seq,
+      editorId: auth.userId,
+      content: input.content,
+      mentions,
+    });
+    return this.settle(outcome).message;
+  }
+
+  /**
+   * Turns a message into its tombstone (the sender, or a group's owner or admin). `changed` is
+   * false when it was one already: nothing was written or sent. `previous` is the message as it
+   * was, for whoever reacts to what a delete took away (unread and mention counts).
+   */
+  async delete(
+    auth: AuthContext,
+    input: DeleteMessageInput,
+  ): Promise<{ message: Message; changed: boolean; previous?: Message }> {
+    await consumeOrRefuse(this.changeRateLimiter, auth.userId);
+    const membership = await this.access.requireMember(auth, input.conversationId);
+    const outcome = await this.messagesRepository.delete({
+      ...input,
+      onlySenderId: this.access.mayDeleteAnyMessage(membership) ? null : auth.userId,
+    });
+    return this.settle(outcome);
+  }
+
+  /** Puts the caller's reaction on a message or takes it back. */
+  async react(auth: AuthContext, input: ReactInput): Promise<Message> {
+    await consumeOrRefuse(this.changeRateLimiter, auth.userId);
+    await this.access.requireMember(auth, input.conversationId);
+    const outcome = await this.messagesRepository.react({
+      ...input,
+      userId: auth.userId,
+      maxEmojis: MAX_REACTIONS_PER_MESSAGE,
+    });
+    return this.settle(outcome).message;
+  }
+
+  /** One message of a conversation of the caller, a deleted one as its tombstone. */
+  async message(auth: AuthContext, conversationId: string, seq: number): Promise<Message> {
+    await this.access.requireMember(auth, conversationId);
+    const message = await this.messagesRepository.findBySeq(conversationId, seq);
+    if (!message) throw new MessageNotFoundError();
+    return message;
   }
 
   async history(
@@ -100,6 +187,7 @@ export class MessagesService {
     const result = {
       lastReadSeq: change.lastReadSeq,
       unreadCount: unreadCount(change.lastSeq, change.lastReadSeq),
+      mentionCount: 0,
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
       const reader = { userId: auth.userId, exceptSocketId: originSocketId };
@@ -117,33 +205,103 @@ export class MessagesService {
     auth: AuthContext,
     input: SyncInput,
   ): Promise<{ conversations: SyncedConversation[]; removed: string[] }> {
-    const cursorByConversation = new Map<string, number>();
+    const cursorByConversation = new Map<string, SyncCursor>();
     for (const cursor of input.cursors) {
       const known = cursorByConversation.get(cursor.conversationId);
-      // A conversation listed twice: the lower cursor, so nothing is skipped.
-      cursorByConversation.set(cursor.conversationId, Math.min(known ?? cursor.seq, cursor.seq));
+      // A conversation listed twice: the lower cursors, so nothing is skipped.
+      cursorByConversation.set(cursor.conversationId, known ? lowerCursor(known, cursor) : cursor);
     }
-    const cursors = [...cursorByConversation].map(([conversationId, seq]) => ({
-      conversationId,
-      seq,
-    }));
+    const cursors = [...cursorByConversation.values()];
     const rows = await this.messagesRepository.messagesSince(auth.userId, cursors, input.limit);
 
     const byConversation = new Map<string, SyncedConversation>();
     for (const row of rows) {
       let synced = byConversation.get(row.conversationId);
       if (!synced) {
-        synced = { conversationId: row.conversationId, messages: [], hasMore: false };
+        synced = {
+          conversationId: row.conversationId,
+          messages: [],
+          hasMore: false,
+          updated: [],
+          hasMoreUpdated: false,
+        };
         byConversation.set(row.conversationId, synced);
       }
       if (!row.message) continue;
-      if (synced.messages.length === input.limit) synced.hasMore = true;
+      if (row.updated) {
+        if (synced.updated.length === input.limit) synced.hasMoreUpdated = true;
+        else synced.updated.push(row.message);
+      } else if (synced.messages.length === input.limit) synced.hasMore = true;
       else synced.messages.push(row.message);
     }
     const removed = cursors
       .map((cursor) => cursor.conversationId)
       .filter((conversationId) => !byConversation.has(conversationId));
     return { conversations: [...byConversation.values()], removed };
+  }
+
+  /**
+   * The reply and mentions of a send, checked: the reply is to a seq the conversation has (seqs
+   * only grow, so a last seq read before the send bounds it), the mentions are members. Without
+   * either nothing is read: a plain send costs what it did.
+   */
+  private async checkReferences(
+    auth: AuthContext,
+    input: SendMessageInput,
+  ): Promise<{ replyToSeq?: number; mentions: string[] }> {
+    const mentions = withoutSelf(auth, input.mentions);
+    if (input.replyToSeq === undefined && mentions.length === 0) return { mentions };
+    const membership = await this.access.requireMember(auth, input.conversationId);
+    if (input.replyToSeq !== undefined && input.replyToSeq > membership.lastSeq) {
+      throw new ValidationError('replyToSeq must be the seq of an earlier message');
+    }
+    return {
+      replyToSeq: input.replyToSeq,
+      mentions: await this.checkMentions(auth, input.conversationId, mentions),
+    };
+  }
+
+  /** Mentions without the caller, at most `MAX_MENTIONS`, every one a member. */
+  private async checkMentions(
+    auth: AuthContext,
+    conversationId: string,
+    mentions: string[] | undefined,
+  ): Promise<string[]> {
+    const others = withoutSelf(auth, mentions);
+    if (others.length > MAX_MENTIONS) {
+      throw new ValidationError(`mentions: at most ${MAX_MENTIONS} members`);
+    }
+    await this.access.requireMembers(conversationId, others);
+    return others;
+  }
+
+  /** A change's answer: its message, sent to the conversation when it changed; else its error. */
+  private settle(outcome: MessageChange): {
+    message: Message;
+    changed: boolean;
+    previous?: Message;
+  } {
+    switch (outcome.kind) {
+      case 'not_found':
+        throw new MessageNotFoundError();
+      case 'forbidden':
+        throw new ForbiddenError('only the sender, or for a delete a group owner or admin');
+      case 'deleted':
+        throw new ValidationError('a deleted message cannot be edited or reacted to');
+      case 'too_many_reactions':
+        throw new ValidationError(
+          `a message has at most ${MAX_REACTIONS_PER_MESSAGE} different reactions`,
+        );
+      case 'unchanged':
+        return { message: outcome.message, changed: false };
+      case 'changed':
+        this.publisher.toConversation(
+          outcome.message.conversationId,
+          'message:updated',
+          outcome.message,
+        );
+        return { message: outcome.message, changed: true, previous: outcome.previous };
+    }
   }
 
   private async storeOnce(auth: AuthContext, input: SendMessageInput) {
@@ -182,4 +340,18 @@ export class MessagesService {
     }
     return change;
   }
+}
+
+/** A message's mentions never include its sender. */
+const withoutSelf = (auth: AuthContext, mentions: string[] = []): string[] =>
+  mentions.filter((userId) => userId !== auth.userId);
+
+/** The cursor that skips nothing of either: the lower seq, the lower rev (none: no rev). */
+function lowerCursor(one: SyncCursor, other: SyncCursor): SyncCursor {
+  const revs = [one.rev, other.rev].filter((rev) => rev !== undefined);
+  return {
+    conversationId: one.conversationId,
+    seq: Math.min(one.seq, other.seq),
+    rev: revs.length === 0 ? undefined : Math.min(...revs),
+  };
 }
