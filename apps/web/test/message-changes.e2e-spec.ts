@@ -191,7 +191,11 @@ suite(
       const reply = messageRow(alice, 'Noon works');
       const quote = reply.getByRole('button', { name: /Lunch @Bob at noon\?/ });
       await shown(quote);
-      expect(await quote.textContent()).toContain('Alice');
+      // Alice's own message, quoted on her screen.
+      expect(await quote.textContent()).toContain('You');
+      expect(
+        await messageRow(bob, 'Noon works').getByRole('button', { name: /Lunch/ }).textContent(),
+      ).toContain('Alice');
 
       const original = messageRow(alice, 'Good morning');
       await original.evaluate((row) => {

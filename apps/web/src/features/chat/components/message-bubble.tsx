@@ -191,7 +191,8 @@ export const MessageBubble = memo(function MessageBubble({
   const canDelete = own || actions.canModerate;
 
   const rowProps: HTMLAttributes<HTMLLIElement> = {
-    onMouseEnter: () => setHovered(true),
+    // Move, not only enter: after an action hid them, the pointer is still over the row.
+    onMouseMove: () => setHovered(true),
     onMouseLeave: () => setHovered(false),
     onFocus: () => setFocused(true),
     onBlur: (event) => {
