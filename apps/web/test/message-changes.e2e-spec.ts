@@ -2,7 +2,7 @@ import { ParleyClient } from '@parley/client';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApiServer } from './support/api-server';
-import { launchChromium, newPage } from './support/browser';
+import { launchChromium, newPage, PHONE } from './support/browser';
 import { chromiumPath, hasChromium } from './support/paths';
 
 /** The password ApiServer.register gives everyone. */
@@ -52,6 +52,7 @@ suite(
     let browser: Browser;
     let alice: Page;
     let bob: Page;
+    let bobId: string;
     const errors: string[][] = [];
 
     beforeAll(async () => {
@@ -60,7 +61,7 @@ suite(
         launchChromium(),
       ]);
       await api.register('alice', 'Alice');
-      const bobUser = await api.register('bob', 'Bob');
+      bobId = (await api.register('bob', 'Bob')).id;
       await api.register('carol', 'Carol');
       // Alice owns the group: she may delete anyone's message in it, Bob only his own.
       const owner = new ParleyClient({ baseUrl: api.baseUrl });
@@ -68,7 +69,7 @@ suite(
       await owner.http.createConversation({
         type: 'group',
         name: 'Plans',
-        memberIds: [bobUser.id],
+        memberIds: [bobId],
       });
       owner.close();
 
@@ -245,8 +246,58 @@ suite(
       );
     });
 
+    it('a quote of a message older than the loaded page shows it, and a click loads and scrolls to it', async () => {
+      const writer = new ParleyClient({ baseUrl: api.baseUrl });
+      await writer.login({ username: 'alice', password: PASSWORD });
+      const archive = await writer.http.createConversation({
+        type: 'group',
+        name: 'Archive',
+        memberIds: [bobId],
+      });
+      await writer.connect();
+      for (let index = 1; index <= 60; index++) await writer.send(archive.id, `Archive ${index}`);
+      await writer.send(archive.id, 'About the very first one', { replyToSeq: 1 });
+      writer.close();
+
+      await conversations(bob)
+        .getByRole('link', { name: /Archive/ })
+        .click();
+      const reply = messageRow(bob, 'About the very first one');
+      // Seq 1 is not in the latest page: the quote comes from GET /conversations/:id/messages/1.
+      const quote = reply.getByRole('button', { name: /Archive 1$/ });
+      await shown(quote);
+      expect(await messagesLog(bob).locator('[data-seq="1"]').count()).toBe(0);
+      await quote.click();
+      const original = messagesLog(bob).locator('[data-seq="1"]');
+      await shown(original);
+      await expect
+        .poll(async () => {
+          const [row, log] = await Promise.all([
+            original.boundingBox(),
+            messagesLog(bob).boundingBox(),
+          ]);
+          return row !== null && log !== null && row.y >= log.y && row.y < log.y + log.height;
+        })
+        .toBe(true);
+    });
+
+    it('opens the actions with a long press on a touch screen', async () => {
+      const phone = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true });
+      const page = await phone.newPage();
+      await signIn(page, api.baseUrl, 'bob');
+      await conversations(page).getByRole('link', { name: /Plans/ }).click();
+      const row = messageRow(page, 'Good morning');
+      await shown(row);
+      expect(await row.getByRole('button', { name: 'Reply' }).count()).toBe(0);
+      await row.locator('[dir="auto"]').dispatchEvent('pointerdown', { pointerType: 'touch' });
+      await shown(row.getByRole('button', { name: 'Reply' }));
+      await shown(row.getByRole('button', { name: 'React' }));
+      await phone.close();
+    });
+
     it('keeps the changes across a reload', async () => {
       await bob.reload();
+      await conversations(bob).getByRole('link', { name: /Plans/ }).click();
       await shown(messageRow(bob, 'Good morning <b>all</b>').getByText('edited'));
       await shown(messageRow(bob, 'Good morning').getByRole('button', { name: '👍 1' }));
       await expect
