@@ -107,6 +107,42 @@ describe('Outbox', () => {
     ]);
   });
 
+  it('transmits a reply with its replyToSeq and mentions, the same on every retry', async () => {
+    const mentioned = '00000000-0000-4000-8000-00000000000b';
+    sut.resume();
+    const sending = sut.enqueue({
+      conversationId,
+      content: 'see above',
+      clientMsgId: 'id-reply',
+      replyToSeq: 3,
+      mentions: [mentioned],
+    });
+    expect(sut.entries[0]).toMatchObject({ replyToSeq: 3, mentions: [mentioned] });
+    transmissions[0]!.reject(new ParleySocketError('UNAVAILABLE', 'busy'));
+    await vi.advanceTimersByTimeAsync(1000);
+
+    const expected = {
+      conversationId,
+      content: 'see above',
+      clientMsgId: 'id-reply',
+      replyToSeq: 3,
+      mentions: [mentioned],
+    };
+    expect(transmissions.map((transmission) => transmission.payload)).toEqual([expected, expected]);
+    transmissions[1]!.resolve(storedMessage(transmissions[1]!.payload, 4));
+    expect((await sending).replyToSeq).toBe(3);
+  });
+
+  it('leaves replyToSeq and mentions out of a plain message', () => {
+    sut.resume();
+    void enqueue('plain');
+    expect(Object.keys(transmissions[0]!.payload).sort()).toEqual([
+      'clientMsgId',
+      'content',
+      'conversationId',
+    ]);
+  });
+
   it.each(['VALIDATION', 'NOT_FOUND', 'FORBIDDEN'] as const)(
     'rejects and drops a message answered %s',
     async (code) => {

@@ -29,6 +29,20 @@ function stored(seq: number, senderId: string, clientMsgId = `client-${seq}`): M
   };
 }
 
+/** Message `seq` after an edit that took `rev`. */
+function edited(seq: number, rev: number): Message {
+  return { ...stored(seq, peerId), rev, content: `edited at ${rev}`, editedAt: 'x' };
+}
+
+function synced(
+  messages: Message[],
+  rest: Partial<Omit<SyncedConversation, 'conversationId'>> = {},
+): SyncedConversation {
+  return { conversationId, messages, hasMore: false, updated: [], hasMoreUpdated: false, ...rest };
+}
+
+const states = (messages: Message[]) => messages.map((state) => `${state.seq}@${state.rev}`);
+
 interface PendingCall<Payload, Answer> {
   payload: Payload;
   resolve: (answer: Answer) => void;
@@ -71,7 +85,7 @@ beforeEach(() => {
   sut = new SyncLoop({
     command,
     isConnected: () => true,
-    cursors: [{ conversationId, seq: 10 }],
+    cursors: [{ conversationId, seq: 10, rev: 10 }],
     limit: undefined,
     backoff,
     outbox,
@@ -101,7 +115,9 @@ describe('SyncLoop: a gap in live messages', () => {
     await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS - 1);
     expect(syncs).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 11 }] }]);
+    expect(syncs.map((sync) => sync.payload)).toEqual([
+      { cursors: [{ conversationId, seq: 11, rev: 11 }] },
+    ]);
     expect(shown.map((entry) => entry.seq)).toEqual([11]);
 
     syncs[0]!.resolve({
@@ -118,7 +134,7 @@ describe('SyncLoop: a gap in live messages', () => {
     });
     await vi.advanceTimersByTimeAsync(0);
     expect(shown.map((entry) => entry.seq)).toEqual([11, 12, 13]);
-    expect(sut.cursors()).toEqual([{ conversationId, seq: 13 }]);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 13, rev: 13 }]);
     expect(syncs).toHaveLength(1);
   });
 
@@ -142,8 +158,8 @@ describe('SyncLoop: a gap in live messages', () => {
     syncs[0]!.resolve({ conversations: [], removed: [] });
     await vi.advanceTimersByTimeAsync(0);
     expect(syncs.map((sync) => sync.payload)).toEqual([
-      { cursors: [{ conversationId, seq: 10 }] },
-      { cursors: [{ conversationId, seq: 10 }] },
+      { cursors: [{ conversationId, seq: 10, rev: 10 }] },
+      { cursors: [{ conversationId, seq: 10, rev: 10 }] },
     ]);
     syncs[1]!.resolve({
       conversations: [
@@ -198,7 +214,9 @@ describe('SyncLoop: the own acked message', () => {
 
     // The ack revealed the gap: the sync went out when it had lasted.
     await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
-    expect(syncs.map((sync) => sync.payload)).toEqual([{ cursors: [{ conversationId, seq: 10 }] }]);
+    expect(syncs.map((sync) => sync.payload)).toEqual([
+      { cursors: [{ conversationId, seq: 10, rev: 10 }] },
+    ]);
     syncs[0]!.resolve({
       conversations: [
         {
@@ -218,7 +236,7 @@ describe('SyncLoop: the own acked message', () => {
       { seq: 12, outbox: ['mine'] },
     ]);
     expect(outboxIds()).toEqual([]);
-    expect(sut.cursors()).toEqual([{ conversationId, seq: 12 }]);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 12, rev: 12 }]);
   });
 
   it('is released at its live echo when that beats the ack, and leaves the outbox at the ack', async () => {
@@ -253,5 +271,94 @@ describe('SyncLoop: the own acked message', () => {
     expect(outboxIds()).toEqual([]);
     expect(removed).toEqual([conversationId]);
     expect(shown).toEqual([]);
+  });
+});
+
+describe('SyncLoop: message changes', () => {
+  it('hands each change on once, the newest state, whether live, acked or synced', async () => {
+    sut.acceptChange(edited(4, 11));
+    // The ack of the same change, and a late older state of the same message.
+    sut.acceptChange(edited(4, 11));
+    sut.acceptChange(edited(4, 9));
+    expect(states(updatedStates)).toEqual(['4@11']);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 10, rev: 11 }]);
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
+    expect(syncs).toEqual([]);
+  });
+
+  it('syncs from below a rev gap that lasts, and hands on the changes sync brings', async () => {
+    sut.acceptChange(edited(4, 13));
+    expect(states(updatedStates)).toEqual(['4@13']);
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
+    expect(syncs.map((sync) => sync.payload)).toEqual([
+      { cursors: [{ conversationId, seq: 10, rev: 10 }] },
+    ]);
+
+    // Revs 11 and 12 were changes of message 2 (the second overwrote the first) and message 4.
+    syncs[0]!.resolve({
+      conversations: [synced([], { updated: [edited(2, 12), edited(4, 13)] })],
+      removed: [],
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states(updatedStates)).toEqual(['4@13', '2@12']);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 10, rev: 13 }]);
+    expect(syncs).toHaveLength(1);
+
+    // The live events of revs 11 and 12 arrive late: nothing new.
+    sut.acceptChange(edited(2, 11));
+    sut.acceptChange(edited(2, 12));
+    expect(states(updatedStates)).toEqual(['4@13', '2@12']);
+  });
+
+  it('syncs again while `hasMoreUpdated`, from the rev the last answer reached', async () => {
+    sut.request();
+    syncs[0]!.resolve({
+      conversations: [
+        synced([], { updated: [edited(2, 11), edited(3, 12)], hasMoreUpdated: true }),
+      ],
+      removed: [],
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(syncs.map((sync) => sync.payload)).toEqual([
+      { cursors: [{ conversationId, seq: 10, rev: 10 }] },
+      { cursors: [{ conversationId, seq: 10, rev: 12 }] },
+    ]);
+    syncs[1]!.resolve({ conversations: [synced([], { updated: [edited(5, 14)] })], removed: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states(updatedStates)).toEqual(['2@11', '3@12', '5@14']);
+    expect(syncs).toHaveLength(2);
+  });
+
+  it('releases a message whose change came first in its newest state, without a messageUpdated', async () => {
+    sut.acceptChange(edited(11, 12));
+    expect(updatedStates).toEqual([]);
+    sut.acceptLive(stored(11, peerId));
+    expect(shown.map((entry) => entry.seq)).toEqual([11]);
+    expect(updatedStates).toEqual([]);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 11, rev: 12 }]);
+  });
+
+  it('watches a rev gap left after a sync: one more sync if it does not fill', async () => {
+    sut.request();
+    // Rev 13 arrives while the answer, read before revs 11-13, is on its way.
+    sut.acceptChange(edited(4, 13));
+    syncs[0]!.resolve({ conversations: [synced([])], removed: [] });
+    await vi.advanceTimersByTimeAsync(0);
+    // The gap rounds find nothing either (11 and 12 are slow).
+    for (const round of [1, 2]) {
+      syncs[round]!.resolve({ conversations: [synced([])], removed: [] });
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(syncs).toHaveLength(3);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 10, rev: 10 }]);
+
+    await vi.advanceTimersByTimeAsync(GAP_SYNC_DELAY_MS);
+    expect(syncs).toHaveLength(4);
+    syncs[3]!.resolve({
+      conversations: [synced([], { updated: [edited(2, 12), edited(4, 13)] })],
+      removed: [],
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sut.cursors()).toEqual([{ conversationId, seq: 10, rev: 13 }]);
   });
 });

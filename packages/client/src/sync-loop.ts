@@ -1,16 +1,16 @@
 import type { Message, SyncedConversation } from '@parley/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { MessageLedger, type SyncCursor } from './message-ledger.js';
+import { MessageLedger, type LedgerRelease, type SyncCursor } from './message-ledger.js';
 import type { Outbox } from './outbox.js';
 import type { CommandResult, SocketCommand } from './socket-commands.js';
 import { ParleySocketError } from './socket-error.js';
 
 /**
- * How long a gap in live messages may last before a sync fills it. A node broadcasts its own
- * messages to its sockets at once and its neighbours' a Redis hop later, so in a busy
- * conversation on several nodes seq N+1 often arrives a moment before N: syncing at the first
- * sight of a gap would make every socket of the node sync for nothing. A publish that is really
- * lost costs this much extra delay.
+ * How long a gap in live messages (by seq) or live changes (by rev) may last before a sync
+ * fills it. A node broadcasts its own messages to its sockets at once and its neighbours' a
+ * Redis hop later, so in a busy conversation on several nodes seq N+1 often arrives a moment
+ * before N: syncing at the first sight of a gap would make every socket of the node sync for
+ * nothing. A publish that is really lost costs this much extra delay.
  */
 export const GAP_SYNC_DELAY_MS = 100;
 /** Extra sync rounds for gaps left after sync; past them, the gap is given up on. */
@@ -31,7 +31,7 @@ export interface SyncLoopOptions {
   outbox: Pick<Outbox, 'released' | 'forgetConversation'>;
   /** Messages the ledger released, in seq order per conversation. */
   onReleased: (messages: Message[]) => void;
-  /** New states of messages released before (edited, deleted, reacted to). */
+  /** New states of messages released before (edited, deleted, reacted to), each once. */
   onUpdated: (messages: Message[]) => void;
   /** The user is no longer a member: the ledger and the outbox have forgotten the conversation. */
   onRemoved: (conversationId: string) => void;
@@ -98,19 +98,15 @@ export class SyncLoop {
   }
 
   /**
-   * A message from `message:new`. A gap it reveals (its seq is not the last one's + 1) is synced
-   * unless it fills within {@link GAP_SYNC_DELAY_MS}: the one before it may never come at all (a
-   * publish lost with Redis, a node that disconnected this socket before it passed the message
-   * on). A sync running by then goes one round further instead.
+   * A message from `message:new`. A gap it reveals (its seq is not the last one's + 1, or its
+   * rev not the last one's + 1) is synced unless it fills within {@link GAP_SYNC_DELAY_MS}: the
+   * one before it may never come at all (a publish lost with Redis, a node that disconnected
+   * this socket before it passed the message on). A sync running by then goes one round
+   * further instead.
    */
   acceptLive(message: Message): void {
-    this.release(this.ledger.acceptLive(message, { syncing: this.syncing }));
-    if (this.ledger.hasGapIn(message.conversationId) && !this.gapSyncTimer) {
-      this.gapSyncTimer = setTimeout(() => {
-        this.gapSyncTimer = null;
-        if (this.ledger.hasGaps()) this.request();
-      }, GAP_SYNC_DELAY_MS);
-    }
+    this.hand(this.ledger.acceptLive(message, { syncing: this.syncing }));
+    this.watchGapIn(message.conversationId);
   }
 
   /**
@@ -123,9 +119,14 @@ export class SyncLoop {
     return this.ledger.isReleased(message);
   }
 
-  /** A changed message: from `message:updated`, or the ack of this client's own change. */
+  /**
+   * A changed message, from `message:updated` or the ack of this client's own change: handed on
+   * if it is newer than what the app has; a gap in revs it reveals is synced like a seq gap.
+   */
   acceptChange(message: Message): void {
-    this.options.onUpdated([message]);
+    const updated = this.ledger.acceptChange(message, { syncing: this.syncing });
+    if (updated.length > 0) this.options.onUpdated(updated);
+    this.watchGapIn(message.conversationId);
   }
 
   /** The user is no longer a member of the conversation. */
@@ -136,8 +137,9 @@ export class SyncLoop {
   }
 
   /**
-   * Syncs until caught up: again while a conversation `hasMore` (and its cursor moved), while
-   * gaps remain (a few rounds), and when a `resync` came in meanwhile.
+   * Syncs until caught up: again while a conversation `hasMore` (and its seq cursor moved) or
+   * `hasMoreUpdated` (and its rev cursor moved), while gaps remain (a few rounds), and when a
+   * `resync` came in meanwhile.
    */
   private async synchronize(run: number): Promise<void> {
     this.syncing = true;
@@ -146,12 +148,12 @@ export class SyncLoop {
     for (;;) {
       this.syncAgain = false;
       const cursorsBefore = new Map(
-        this.ledger.cursors().map((cursor) => [cursor.conversationId, cursor.seq]),
+        this.ledger.cursors().map((cursor) => [cursor.conversationId, cursor]),
       );
       let answer: SyncAnswer;
       try {
         answer = await this.options.command('sync', {
-          cursors: [...cursorsBefore].map(([conversationId, seq]) => ({ conversationId, seq })),
+          cursors: [...cursorsBefore.values()],
           ...(this.options.limit === undefined ? {} : { limit: this.options.limit }),
         });
       } catch (error) {
@@ -169,34 +171,60 @@ export class SyncLoop {
       if (run !== this.run) return;
       failures = 0;
       this.merge(answer);
-      const advanced = answer.conversations.some(
-        (synced) => synced.hasMore && this.cursorMoved(synced, cursorsBefore),
+      const advanced = answer.conversations.some((synced) =>
+        this.cursorMoved(synced, cursorsBefore.get(synced.conversationId)),
       );
       const retryGaps = !advanced && this.ledger.hasGaps() && gapRounds++ < MAX_GAP_SYNC_ROUNDS;
       if (!advanced && !retryGaps && !this.syncAgain) break;
     }
-    this.release(this.ledger.releaseHeldBack());
+    this.hand(this.ledger.releaseHeldBack());
     this.syncing = false;
     this.options.onCaughtUp();
+    // Revs seen during the last round above ones still on their way: sync if they stay missing.
+    this.watchGaps();
   }
 
   private merge(answer: SyncAnswer): void {
     for (const synced of answer.conversations) {
-      this.release(this.ledger.acceptSynced(synced.conversationId, synced.messages));
+      this.hand(this.ledger.acceptSynced(synced.conversationId, synced));
     }
     for (const conversationId of answer.removed) this.forget(conversationId);
   }
 
-  private cursorMoved(synced: SyncedConversation, cursorsBefore: Map<string, number>): boolean {
+  /** Whether a conversation that had more to bring got further, so another round is worth it. */
+  private cursorMoved(synced: SyncedConversation, before: SyncCursor | undefined): boolean {
+    if (!synced.hasMore && !synced.hasMoreUpdated) return false;
     const after = this.ledger
       .cursors()
       .find((cursor) => cursor.conversationId === synced.conversationId);
-    return after !== undefined && after.seq > (cursorsBefore.get(synced.conversationId) ?? -1);
+    if (after === undefined) return false;
+    const seqMoved = synced.hasMore && after.seq > (before?.seq ?? -1);
+    const revMoved = synced.hasMoreUpdated && (after.rev ?? -1) > (before?.rev ?? -1);
+    return seqMoved || revMoved;
   }
 
-  private release(messages: Message[]): void {
-    if (messages.length === 0) return;
-    this.options.onReleased(messages);
-    this.options.outbox.released(messages);
+  /** A gap just seen in the conversation: sync if it lasts {@link GAP_SYNC_DELAY_MS}. */
+  private watchGapIn(conversationId: string): void {
+    if (this.ledger.hasGapIn(conversationId)) this.armGapTimer();
+  }
+
+  private watchGaps(): void {
+    if (this.ledger.hasGaps()) this.armGapTimer();
+  }
+
+  private armGapTimer(): void {
+    if (this.gapSyncTimer) return;
+    this.gapSyncTimer = setTimeout(() => {
+      this.gapSyncTimer = null;
+      if (this.ledger.hasGaps()) this.request();
+    }, GAP_SYNC_DELAY_MS);
+  }
+
+  private hand({ released, updated }: LedgerRelease): void {
+    if (released.length > 0) {
+      this.options.onReleased(released);
+      this.options.outbox.released(released);
+    }
+    if (updated.length > 0) this.options.onUpdated(updated);
   }
 }

@@ -113,7 +113,8 @@ describe('delivery across a lost connection', () => {
 
     expect(contentsOf(seenAfter)).toEqual(missed);
     expect(seqsOf(seenAfter)).toEqual([3, 4, 5, 6, 7]);
-    expect(alice.cursors()).toEqual([{ conversationId: conversation.id, seq: 7 }]);
+    // No message changed: each took the rev after the one before.
+    expect(alice.cursors()).toEqual([{ conversationId: conversation.id, seq: 7, rev: 7 }]);
   });
 
   it('delivers each message once while others keep sending during the reconnect', async () => {
@@ -166,10 +167,10 @@ describe('delivery across a lost connection', () => {
     await sleep(SETTLE_MS);
 
     // One sync, from the cursor below the gap ('skipped' reached her by it alone).
-    expect(syncsSent).toEqual([{ cursors: [{ conversationId: conversation.id, seq: 1 }] }]);
+    expect(syncsSent).toEqual([{ cursors: [{ conversationId: conversation.id, seq: 1, rev: 1 }] }]);
     expect(contentsOf(seen)).toEqual(['before', 'skipped', 'after']);
     expect(seqsOf(seen)).toEqual([1, 2, 3]);
-    expect(alice.cursors()).toEqual([{ conversationId: conversation.id, seq: 3 }]);
+    expect(alice.cursors()).toEqual([{ conversationId: conversation.id, seq: 3, rev: 3 }]);
   });
 
   it('brings the messages of a conversation the offline client was added to', async () => {
@@ -259,7 +260,10 @@ describe('commands', () => {
     await sendInOrder(alice, conversation.id, ['one', 'two']);
 
     await bob.markDelivered(conversation.id, 2);
-    await expect(bob.markRead(conversation.id, 1)).resolves.toEqual({ unreadCount: 1 });
+    await expect(bob.markRead(conversation.id, 1)).resolves.toEqual({
+      unreadCount: 1,
+      mentionCount: 0,
+    });
     await bob.setTyping(conversation.id, true);
 
     await vi.waitFor(() =>
