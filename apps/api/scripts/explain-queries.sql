@@ -43,7 +43,8 @@ set work_mem = '256MB';
 set maintenance_work_mem = '512MB';
 select setseed(0.4242);
 
-truncate messages, conversation_members, conversations, refresh_tokens, users;
+truncate message_mentions, message_reactions, messages, conversation_members, conversations,
+  refresh_tokens, users;
 
 -- "Now" of the data set, fixed so that the data shape is the same on every run.
 \set t_now '''2025-06-01 12:00:00+00''::timestamptz'
@@ -182,8 +183,8 @@ create temp table g_senders as
 
 \set lorem '''Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum. Curabitur pretium tincidunt lacus, nulla gravida orci a odio.'''
 
-insert into messages (id, conversation_id, seq, sender_id, client_msg_id, content, type, created_at)
-select pg_temp.uuid_v7(t.ts), s.id, q.seq,
+insert into messages (id, conversation_id, seq, rev, sender_id, client_msg_id, content, type, created_at)
+select pg_temp.uuid_v7(t.ts), s.id, q.seq, q.seq,
        s.senders[1 + floor(random() * cardinality(s.senders))::int],
        gen_random_uuid(),
        substr(:lorem, 1 + floor(random() * 300)::int, 8 + floor(random() * 150)::int),
@@ -200,6 +201,30 @@ order by t.ts, s.n, q.seq;
 update conversations c
 set last_message_at = m.created_at, updated_at = m.created_at
 from messages m where m.conversation_id = c.id and m.seq = c.last_seq;
+update conversations set last_rev = last_seq;
+
+-- Changes (contract section 6): 1% of messages deleted (tombstones; their rev is left at their
+-- send's, which no plan here depends on), and mentions: each message not deleted in a group
+-- mentions one other member with a chance of 5%, and alice in 10% of the messages of her
+-- conversations she did not send.
+update messages set deleted_at = created_at + interval '1 minute', content = ''
+where random() < 0.01;
+insert into message_mentions (conversation_id, user_id, seq)
+select msg.conversation_id, mentioned.user_id, msg.seq
+from messages msg
+join conversations c on c.id = msg.conversation_id and c.type = 'group'
+cross join lateral (
+  select user_id from conversation_members
+  where conversation_id = msg.conversation_id and user_id <> msg.sender_id
+  order by md5(user_id::text || msg.seq) limit 1
+) mentioned
+where msg.deleted_at is null and random() < 0.05
+union
+select msg.conversation_id, m.user_id, msg.seq
+from conversation_members m
+join users u on u.id = m.user_id and u.username = 'alice'
+join messages msg on msg.conversation_id = m.conversation_id
+where msg.deleted_at is null and msg.sender_id <> m.user_id and random() < 0.1;
 -- Some groups were renamed or changed members after their last message.
 update conversations set updated_at = least(updated_at + random() * interval '2 days', :t_now)
 where type = 'group' and random() < 0.05;
@@ -222,7 +247,7 @@ end $$;
 
 reset work_mem;
 reset maintenance_work_mem;
-vacuum (analyze) users, conversations, conversation_members, messages;
+vacuum (analyze) users, conversations, conversation_members, messages, message_mentions;
 \timing off
 
 \echo '== data shape'
@@ -232,6 +257,8 @@ select (select count(*) from users) as users,
        (select count(*) from conversations where type = 'group') as groups,
        (select count(*) from conversation_members) as members,
        (select count(*) from messages) as messages,
+       (select count(*) from messages where deleted_at is not null) as deleted,
+       (select count(*) from message_mentions) as mentions,
        (select count(*) from conversations where last_seq >= 10000) as over_10k_messages,
        (select count(*) from conversations where last_seq = 0) as without_messages,
        (select max(last_seq) from conversations) as max_messages,
@@ -281,6 +308,7 @@ where m.user_id = :'bob_id' \gset
 \o /dev/null
 \ir ../src/queries/conversations.repository.sql
 \ir ../src/queries/messages.repository.sql
+\ir ../src/queries/unread.repository.sql
 \o
 set plan_cache_mode = force_custom_plan;
 
@@ -388,6 +416,33 @@ rollback;
 begin;
 explain (analyze, buffers) execute messages_send(:'send_batch');
 rollback;
+
+\echo
+\echo '== Q9 read receipt with exact counts: alice reads the hot conversation from 5,000 behind to 1,000 behind (advanceWatermarks, rolled back)'
+select json_build_array(json_build_object(
+  'ordinal', 0, 'conversationId', :'hot_id', 'userId', :'alice_id',
+  'readSeq', :hot_last_seq - 1000, 'deliveredSeq', :hot_last_seq - 1000)) as read_one \gset
+begin;
+update conversation_members set last_read_seq = :hot_last_seq - 5000, last_delivered_seq = :hot_last_seq - 5000
+where conversation_id = :'hot_id' and user_id = :'alice_id';
+\o /dev/null
+explain (analyze, buffers) execute messages_advance_watermarks(:'read_one');
+\o
+rollback;
+begin;
+update conversation_members set last_read_seq = :hot_last_seq - 5000, last_delivered_seq = :hot_last_seq - 5000
+where conversation_id = :'hot_id' and user_id = :'alice_id';
+explain (analyze, buffers) execute messages_advance_watermarks(:'read_one');
+rollback;
+
+\echo
+\echo '== Q10 counts after a delete: the members of the hot conversation who had not read its latest message (afterDelete)'
+select m.sender_id as hot_sender_id from messages m
+where m.conversation_id = :'hot_id' and m.seq = :hot_last_seq \gset
+\o /dev/null
+explain (analyze, buffers) execute unread_after_delete(:'hot_id', :hot_last_seq, :'hot_sender_id');
+\o
+\g
 
 -- Experiment: an index that lets the list walk conversations newest first (rolled back).
 \echo

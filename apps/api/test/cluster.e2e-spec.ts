@@ -414,4 +414,91 @@ describe.skipIf(!databaseUrl)('two API nodes joined by Redis', () => {
       0,
     );
   });
+
+  it('carries edits, deletes and reactions live to the other node, and by rev to a client that was away', async () => {
+    const { nodes } = await startCluster();
+    const [nodeA, nodeB] = nodes as [ApiNode, ApiNode];
+    const http = httpClient(nodeA.baseUrl);
+    const alice = await registerUser(http);
+    const bob = await registerUser(http);
+    const carol = await registerUser(http);
+    const group = await createGroup(http, alice, [bob, carol]);
+    const aliceClient = await online(nodeA, alice);
+    const bobClient = await online(nodeB, bob);
+    const carolAway = await online(nodeB, carol);
+    const send = async (content: string, mentions: string[] = []) => {
+      const ack = await request(aliceClient.socket, 'message:send', {
+        conversationId: group.id,
+        content,
+        clientMsgId: randomUUID(),
+        mentions,
+      });
+      if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack.error)}`);
+      return ack.message as Message;
+    };
+    const change = async (
+      event: 'message:edit' | 'message:react' | 'message:delete',
+      payload: object,
+    ) => {
+      const ack = await request(aliceClient.socket, event, {
+        conversationId: group.id,
+        ...payload,
+      });
+      if (!ack.ok) throw new Error(`${event} failed: ${JSON.stringify(ack.error)}`);
+      return ack.message as Message;
+    };
+    await send('typo here');
+    await send('react to me');
+    const mention = await send('bob and carol, look', [bob.user.id, carol.user.id]);
+    await carolAway.log.waitFor('message:new', (message) => message.seq === mention.seq);
+    const cursor = { conversationId: group.id, seq: mention.seq, rev: mention.rev };
+    carolAway.socket.close();
+
+    const edited = await change('message:edit', { seq: 1, content: 'no typo here' });
+    const reacted = await change('message:react', { seq: 2, emoji: '👍', on: true });
+    const deleted = await change('message:delete', { seq: mention.seq });
+
+    // Live on node B, in the order node A made them.
+    for (const expected of [edited, reacted, deleted]) {
+      expect(
+        await bobClient.log.waitFor('message:updated', (message) => message.rev === expected.rev),
+      ).toEqual(expected);
+    }
+    expect(bobClient.log.of('message:updated').map((message) => message.rev)).toEqual([
+      edited.rev,
+      reacted.rev,
+      deleted.rev,
+    ]);
+    // The delete took bob's mention and one unread message away.
+    expect(await bobClient.log.waitFor('unread:update')).toEqual({
+      conversationId: group.id,
+      unreadCount: 2,
+      mentionCount: 0,
+      lastReadSeq: 0,
+    });
+
+    // Carol comes back on node B and gets every change she missed through sync by rev.
+    const carolBack = await online(nodeB, carol);
+    const ack = await request(carolBack.socket, 'sync', { cursors: [cursor] });
+    expect(ack.ok).toBe(true);
+    expect(ack.ok && ack.conversations).toEqual([
+      {
+        conversationId: group.id,
+        messages: [],
+        hasMore: false,
+        updated: [edited, reacted, deleted],
+        hasMoreUpdated: false,
+      },
+    ]);
+    const carolView = await httpClient(nodeB.baseUrl).get(
+      `/conversations/${group.id}`,
+      carol.accessToken,
+    );
+    expect(carolView.body).toMatchObject({
+      lastSeq: 3,
+      lastRev: deleted.rev,
+      unreadCount: 2,
+      mentionCount: 0,
+    });
+  });
 });

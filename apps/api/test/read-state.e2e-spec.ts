@@ -23,18 +23,18 @@ describe('POST /conversations/:id/read', () => {
 
     const readFive = await markRead(conversation.id, 5, bob);
     expect(readFive.status).toBe(200);
-    expect(readFive.body).toEqual({ lastReadSeq: 5, unreadCount: 1 });
+    expect(readFive.body).toEqual({ lastReadSeq: 5, unreadCount: 1, mentionCount: 0 });
 
     const readThree = await markRead(conversation.id, 3, bob);
     expect(readThree.status).toBe(200);
-    expect(readThree.body).toEqual({ lastReadSeq: 5, unreadCount: 1 });
+    expect(readThree.body).toEqual({ lastReadSeq: 5, unreadCount: 1, mentionCount: 0 });
     expect((await getConversation(conversation.id, bob)).body).toMatchObject({
       lastReadSeq: 5,
       unreadCount: 1,
     });
 
     const readPastEnd = await markRead(conversation.id, 999, bob);
-    expect(readPastEnd.body).toEqual({ lastReadSeq: 6, unreadCount: 0 });
+    expect(readPastEnd.body).toEqual({ lastReadSeq: 6, unreadCount: 0, mentionCount: 0 });
     expect((await getConversation(conversation.id, bob)).body).toMatchObject({
       lastSeq: 6,
       lastReadSeq: 6,
@@ -52,8 +52,8 @@ describe('POST /conversations/:id/read', () => {
     expect(aliceDevice.log.of('receipt:update')).toEqual([receipt(5), receipt(6)]);
     await bobDevice.log.waitFor('unread:update', (event) => event.lastReadSeq === 6);
     expect(bobDevice.log.of('unread:update')).toEqual([
-      { conversationId: conversation.id, unreadCount: 1, lastReadSeq: 5 },
-      { conversationId: conversation.id, unreadCount: 0, lastReadSeq: 6 },
+      { conversationId: conversation.id, unreadCount: 1, mentionCount: 0, lastReadSeq: 5 },
+      { conversationId: conversation.id, unreadCount: 0, mentionCount: 0, lastReadSeq: 6 },
     ]);
   });
 
@@ -82,8 +82,16 @@ describe('unread counts and receipts in a group', () => {
       last = await sendMessage(aliceDevice.socket, group.id, `m${index}`);
     }
 
-    expect((await markRead(group.id, 2, bob)).body).toEqual({ lastReadSeq: 2, unreadCount: 2 });
-    expect((await markRead(group.id, 4, carol)).body).toEqual({ lastReadSeq: 4, unreadCount: 0 });
+    expect((await markRead(group.id, 2, bob)).body).toEqual({
+      lastReadSeq: 2,
+      unreadCount: 2,
+      mentionCount: 0,
+    });
+    expect((await markRead(group.id, 4, carol)).body).toEqual({
+      lastReadSeq: 4,
+      unreadCount: 0,
+      mentionCount: 0,
+    });
 
     const expected = [
       { session: alice, lastReadSeq: 4, unreadCount: 0 },
@@ -116,11 +124,13 @@ describe('unread counts and receipts in a group', () => {
     expect(await bobDevice.log.waitFor('unread:update')).toEqual({
       conversationId: group.id,
       unreadCount: 2,
+      mentionCount: 0,
       lastReadSeq: 2,
     });
     expect(await carolDevice.log.waitFor('unread:update')).toEqual({
       conversationId: group.id,
       unreadCount: 0,
+      mentionCount: 0,
       lastReadSeq: 4,
     });
 

@@ -1,5 +1,4 @@
 import {
-  unreadCount,
   type Conversation,
   type ConversationMember,
   type ConversationType,
@@ -16,6 +15,9 @@ export interface ConversationViewRow {
   last_seq: number;
   last_rev: number;
   last_read_seq: number;
+  /** Exact counts: `readCountColumns`. */
+  unread_count: number;
+  mention_count: number;
   request_state: 'pending' | 'declined' | null;
   created_at: Date | string;
   updated_at: Date | string;
@@ -33,21 +35,12 @@ export function toConversation(row: ConversationViewRow): Conversation {
     lastMessage: row.last_message ? toMessage(row.last_message) : null,
     lastSeq: row.last_seq,
     lastRev: row.last_rev,
-    unreadCount: unreadCount(row.last_seq, row.last_read_seq),
-    mentionCount: 0,
+    unreadCount: row.unread_count,
+    mentionCount: row.mention_count,
     lastReadSeq: row.last_read_seq,
     createdAt: toIsoString(row.created_at),
     updatedAt: toIsoString(row.updated_at),
     request: row.request_state === 'pending',
-  };
-}
-
-/** The same conversation as another member sees it: only the read state differs. */
-export function asSeenBy(conversation: Conversation, lastReadSeq: number): Conversation {
-  return {
-    ...conversation,
-    lastReadSeq,
-    unreadCount: unreadCount(conversation.lastSeq, lastReadSeq),
   };
 }
 

@@ -5,6 +5,7 @@ import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { conversationMembers, conversations, users } from '../../database/schema.js';
 import { reactionsOf } from '../messages/messages.repository.js';
+import { readCountColumns } from '../messages/unread.repository.js';
 import type { ConversationViewRow } from './conversation-view.js';
 
 /** A member's watermarks at the moment their message request was accepted. */
@@ -23,12 +24,19 @@ const visibleToViewer = sql`viewer.request_state is distinct from 'declined'`;
 const uuidArray = (ids: string[]): SQL => sql`${`{${ids.join(',')}}`}::uuid[]`;
 
 /**
- * Columns of one conversation as the member `viewer` sees it (one statement, no N+1). The
- * receiver of a message request shows no receipts to the others until they accept.
+ * Columns of one conversation as the member `viewer` sees it (one statement, no N+1: the
+ * subqueries are per-row index lookups). The receiver of a message request shows no receipts to
+ * the others until they accept.
  */
 const conversationViewColumns = sql`
   c.id, c.type, c.name, c.last_seq, c.last_rev, c.created_at, c.updated_at, viewer.last_read_seq,
   viewer.request_state,
+  ${readCountColumns({
+    conversationId: sql`c.id`,
+    userId: sql`viewer.user_id`,
+    lastReadSeq: sql`viewer.last_read_seq`,
+    lastSeq: sql`c.last_seq`,
+  })},
   (select json_agg(json_build_object(
             'userId', u.id, 'username', u.username, 'displayName', u.display_name, 'role', m.role,
             'lastReadSeq', case when m.request_state is null or m.user_id = viewer.user_id

@@ -39,6 +39,8 @@ const viewRow = (overrides: Partial<ConversationViewRow> = {}): ConversationView
   last_seq: 7,
   last_rev: 7,
   last_read_seq: 4,
+  unread_count: 2,
+  mention_count: 1,
   request_state: null,
   created_at: '2026-01-01 10:00:00+00',
   updated_at: new Date('2026-01-02T10:00:00.000Z'),
@@ -149,7 +151,9 @@ describe(ConversationsService.name, () => {
         expect.objectContaining({
           lastSeq: 7,
           lastReadSeq: 4,
-          unreadCount: 3,
+          // The view statement's exact counts, not lastSeq - lastReadSeq.
+          unreadCount: 2,
+          mentionCount: 1,
           createdAt: '2026-01-01T10:00:00.000Z',
         }),
       ]);
@@ -228,6 +232,24 @@ describe(ConversationsService.name, () => {
         MAX_GROUP_MEMBERS,
       );
       expect(publisher.joinConversation).toHaveBeenCalledWith(['newcomer'], conversationId);
+    });
+
+    it('sends the newcomer the conversation as read with their own watermark', async () => {
+      givenMembers({ caller: { role: 'admin' } });
+      conversations.findView.mockImplementation(async (_id: string, viewerId: string) =>
+        viewerId === 'newcomer'
+          ? viewRow({ last_read_seq: 7, unread_count: 0, mention_count: 0 })
+          : viewRow(),
+      );
+
+      await sut.addMember(auth, conversationId, { userId: 'newcomer', role: 'member' });
+
+      expect(conversations.findView).toHaveBeenCalledWith(conversationId, 'newcomer');
+      expect(publisher.toUser).toHaveBeenCalledWith(
+        { userId: 'newcomer' },
+        'conversation:updated',
+        expect.objectContaining({ lastReadSeq: 7, unreadCount: 0, mentionCount: 0 }),
+      );
     });
 
     it('refuses a plain member', async () => {

@@ -23,7 +23,7 @@ import { RealtimePublisher } from '../../realtime/realtime-publisher.js';
 import { Access } from '../access/access.js';
 import type { AuthContext } from '../auth/current-auth.decorator.js';
 import { PrivacyService } from '../privacy/privacy.service.js';
-import { asSeenBy, sharedView, toConversation } from './conversation-view.js';
+import { sharedView, toConversation } from './conversation-view.js';
 import { ConversationsRepository, type AcceptedRequest } from './conversations.repository.js';
 
 @Injectable()
@@ -242,13 +242,12 @@ export class ConversationsService {
    * through the room (contract v2 fan-out rules), keeping their own read state.
    */
   private async announceNewMember(conversation: Conversation, userId: string): Promise<void> {
-    const newcomer = conversation.members.find((member) => member.userId === userId);
     this.publisher.joinConversation([userId], conversation.id);
-    this.publisher.toUser(
-      { userId },
-      'conversation:updated',
-      asSeenBy(conversation, newcomer?.lastReadSeq ?? conversation.lastSeq),
-    );
+    // The newcomer's own view: their counts are exact only as read with their watermark.
+    const newcomerView = await this.conversationsRepository.findView(conversation.id, userId);
+    if (newcomerView) {
+      this.publisher.toUser({ userId }, 'conversation:updated', toConversation(newcomerView));
+    }
     this.publisher.toConversationExcept(
       conversation.id,
       [userId],

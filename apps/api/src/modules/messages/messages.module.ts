@@ -6,12 +6,13 @@ import { MessagesController } from './messages.controller.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 import { SendBatcher } from './send-batcher.js';
+import { UnreadRepository } from './unread.repository.js';
 import { WatermarkBatcher } from './watermark-batcher.js';
 
 @Module({
   imports: [AccessModule, ConversationsModule, PrivacyModule],
   controllers: [MessagesController],
-  providers: [MessagesRepository, SendBatcher, WatermarkBatcher, MessagesService],
+  providers: [MessagesRepository, UnreadRepository, SendBatcher, WatermarkBatcher, MessagesService],
   exports: [MessagesService],
 })
 export class MessagesModule {}

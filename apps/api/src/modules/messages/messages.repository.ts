@@ -5,6 +5,7 @@ import { DatabaseConnection } from '../../database/database.js';
 import { ExampleValue, GenerateSql } from '../../database/generate-sql.js';
 import { toMessage, type MessageColumns } from './message.mapper.js';
 import { applyReaction } from './message-reactions.js';
+import { readCountColumns } from './unread.repository.js';
 
 /** A message to store, as the sender gave it, with the id the server made for it. */
 export interface NewMessage {
@@ -36,6 +37,9 @@ export interface WatermarkChange {
   lastReadSeq: number;
   lastDeliveredSeq: number;
   lastSeq: number;
+  /** Exact counts at `lastReadSeq`, read in the statement that moved it (`readCountColumns`). */
+  unreadCount: number;
+  mentionCount: number;
   /** The member's message request is pending: their receipts stay with them. */
   request: boolean;
 }
@@ -537,6 +541,10 @@ export class MessagesRepository {
    *
    * Member rows are locked in (conversation_id, user_id) order, the order the send takes them
    * in after its conversation row: concurrent batches wait for each other but cannot deadlock.
+   *
+   * Each answer carries the member's exact unread and mention counts at the new watermark, from
+   * this statement's snapshot: a second statement could count a delete that committed in
+   * between while this one's `lastSeq` predates it.
    */
   @GenerateSql({
     params: [
@@ -553,7 +561,12 @@ export class MessagesRepository {
   async advanceWatermarks(targets: WatermarkTarget[]): Promise<(WatermarkChange | undefined)[]> {
     const merged = mergeTargets(targets);
     const rows = await this.database.queryPrepared<
-      Omit<WatermarkChange, 'request'> & { ordinal: number; request: boolean | null }
+      Omit<WatermarkChange, 'request' | 'unreadCount' | 'mentionCount'> & {
+        ordinal: number;
+        request: boolean | null;
+        unread_count: number;
+        mention_count: number;
+      }
     >(
       'parley_advance_watermarks',
       sql`
@@ -588,13 +601,24 @@ export class MessagesRepository {
              advanced.last_read_seq as "lastReadSeq",
              advanced.last_delivered_seq as "lastDeliveredSeq",
              previous.last_seq as "lastSeq",
-             previous.request_state = 'pending' as request
+             previous.request_state = 'pending' as request,
+             ${readCountColumns({
+               conversationId: sql`previous.conversation_id`,
+               userId: sql`previous.user_id`,
+               lastReadSeq: sql`advanced.last_read_seq`,
+               lastSeq: sql`previous.last_seq`,
+             })}
       from previous join advanced on advanced.ordinal = previous.ordinal`,
     );
     const changeByOrdinal = new Map<number, WatermarkChange>();
-    for (const { ordinal, ...row } of rows) {
-      // For a member without a request, `request_state = 'pending'` is null, not false.
-      changeByOrdinal.set(ordinal, { ...row, request: row.request === true });
+    for (const { ordinal, unread_count, mention_count, ...row } of rows) {
+      changeByOrdinal.set(ordinal, {
+        ...row,
+        unreadCount: unread_count,
+        mentionCount: mention_count,
+        // For a member without a request, `request_state = 'pending'` is null, not false.
+        request: row.request === true,
+      });
     }
     return targets.map((_, index) => {
       const change = changeByOrdinal.get(merged.ordinalOf[index] as number);

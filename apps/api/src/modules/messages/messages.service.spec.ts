@@ -12,6 +12,7 @@ import type { PresenceAudience } from '../privacy/presence-audience.js';
 import type { MessagesRepository, SyncRow, WatermarkChange } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 import { SendBatcher } from './send-batcher.js';
+import type { UnreadRepository } from './unread.repository.js';
 import type { WatermarkBatcher } from './watermark-batcher.js';
 
 const conversationId = 'conversation-1';
@@ -41,6 +42,9 @@ const watermarkChange = (overrides: Partial<WatermarkChange> = {}): WatermarkCha
   lastReadSeq: 5,
   lastDeliveredSeq: 5,
   lastSeq: 9,
+  // One of 6..9 deleted, one of the others mentions the reader.
+  unreadCount: 3,
+  mentionCount: 1,
   request: false,
   ...overrides,
 });
@@ -53,6 +57,7 @@ describe(MessagesService.name, () => {
   let findMemberships: Mock;
   let conversations: { requestAccepted: Mock };
   let watermarks: { advance: Mock };
+  let unread: { afterDelete: Mock };
   let publisher: { toConversation: Mock; toUser: Mock; receiptUpdate: Mock };
   let presenceAudience: { contactGained: Mock };
   let readLimiters: { [K in keyof ReadRateLimiters]: { consume: Mock } };
@@ -75,6 +80,7 @@ describe(MessagesService.name, () => {
     );
     conversations = { requestAccepted: vi.fn() };
     watermarks = { advance: vi.fn() };
+    unread = { afterDelete: vi.fn().mockResolvedValue([]) };
     publisher = { toConversation: vi.fn(), toUser: vi.fn(), receiptUpdate: vi.fn() };
     presenceAudience = { contactGained: vi.fn() };
     readLimiters = {
@@ -90,6 +96,7 @@ describe(MessagesService.name, () => {
       repository,
       new SendBatcher(repository, batching, new MetricsService()),
       watermarks as unknown as WatermarkBatcher,
+      unread as unknown as UnreadRepository,
       new Access({ findMemberships } as unknown as AccessRepository),
       conversations as unknown as ConversationsService,
       publisher as unknown as RealtimePublisher,
@@ -191,13 +198,69 @@ describe(MessagesService.name, () => {
     });
   });
 
+  describe('delete: the counts it changed', () => {
+    const tombstone = { ...message(6), deletedAt: '2026-01-01T00:01:00.000Z', content: '' };
+    const deletes = () => sut.delete(auth, { conversationId, seq: 6 });
+
+    it('tells each member who had not read the message their exact counts, in their room', async () => {
+      messages.delete.mockResolvedValue({
+        kind: 'changed',
+        message: tombstone,
+        previous: message(6),
+      });
+      unread.afterDelete.mockResolvedValue([
+        { userId: 'bob', lastReadSeq: 2, unreadCount: 3, mentionCount: 0 },
+        { userId: 'carol', lastReadSeq: 5, unreadCount: 0, mentionCount: 1 },
+      ]);
+
+      await deletes();
+
+      expect(unread.afterDelete).toHaveBeenCalledWith(conversationId, 6, tombstone.senderId);
+      expect(publisher.toUser.mock.calls).toEqual([
+        [
+          { userId: 'bob' },
+          'unread:update',
+          { conversationId, lastReadSeq: 2, unreadCount: 3, mentionCount: 0 },
+        ],
+        [
+          { userId: 'carol' },
+          'unread:update',
+          { conversationId, lastReadSeq: 5, unreadCount: 0, mentionCount: 1 },
+        ],
+      ]);
+    });
+
+    it('reads no counts for a delete that changed nothing', async () => {
+      messages.delete.mockResolvedValue({ kind: 'unchanged', message: tombstone });
+
+      await expect(deletes()).resolves.toMatchObject({ message: tombstone, changed: false });
+
+      expect(unread.afterDelete).not.toHaveBeenCalled();
+      expect(publisher.toUser).not.toHaveBeenCalled();
+    });
+
+    it('tells nobody when every member had read the message', async () => {
+      messages.delete.mockResolvedValue({
+        kind: 'changed',
+        message: tombstone,
+        previous: message(6),
+      });
+      unread.afterDelete.mockResolvedValue([]);
+
+      await deletes();
+
+      expect(publisher.toUser).not.toHaveBeenCalled();
+    });
+  });
+
   describe('markRead', () => {
-    it('answers the read watermark and the unread count left', async () => {
+    it('answers the read watermark and the exact counts the watermark statement took', async () => {
       watermarks.advance.mockResolvedValue(watermarkChange());
 
       await expect(sut.markRead(auth, conversationId, 5)).resolves.toEqual({
         lastReadSeq: 5,
-        unreadCount: 4,
+        unreadCount: 3,
+        mentionCount: 1,
       });
       expect(watermarks.advance).toHaveBeenCalledWith({
         conversationId,
@@ -221,7 +284,7 @@ describe(MessagesService.name, () => {
       expect(publisher.toUser).toHaveBeenCalledWith(
         { userId: 'caller', exceptSocketId: 'socket-1' },
         'unread:update',
-        { conversationId, lastReadSeq: 5, unreadCount: 4 },
+        { conversationId, lastReadSeq: 5, unreadCount: 3, mentionCount: 1 },
       );
     });
 
@@ -247,14 +310,6 @@ describe(MessagesService.name, () => {
         'unread:update',
         expect.anything(),
       );
-    });
-
-    it('never answers a negative unread count', async () => {
-      watermarks.advance.mockResolvedValue(watermarkChange({ lastReadSeq: 9, lastSeq: 8 }));
-
-      await expect(sut.markRead(auth, conversationId, 9)).resolves.toMatchObject({
-        unreadCount: 0,
-      });
     });
 
     it('tells a non-member the conversation does not exist', async () => {

@@ -3,7 +3,6 @@ import { uuidv7 } from 'uuidv7';
 import {
   MAX_MENTIONS,
   MAX_REACTIONS_PER_MESSAGE,
-  unreadCount,
   type DeleteMessageInput,
   type EditMessageInput,
   type Message,
@@ -41,6 +40,7 @@ import {
   type WatermarkChange,
 } from './messages.repository.js';
 import { SendBatcher } from './send-batcher.js';
+import { UnreadRepository } from './unread.repository.js';
 import { WatermarkBatcher } from './watermark-batcher.js';
 
 @Injectable()
@@ -49,6 +49,7 @@ export class MessagesService {
     private readonly messagesRepository: MessagesRepository,
     private readonly sendBatcher: SendBatcher,
     private readonly watermarkBatcher: WatermarkBatcher,
+    private readonly unreadRepository: UnreadRepository,
     private readonly access: Access,
     private readonly conversationsService: ConversationsService,
     private readonly publisher: RealtimePublisher,
@@ -130,7 +131,9 @@ export class MessagesService {
       ...input,
       onlySenderId: this.access.mayDeleteAnyMessage(membership) ? null : auth.userId,
     });
-    return this.settle(outcome);
+    const deleted = this.settle(outcome);
+    if (deleted.changed) await this.announceUnreadAfterDelete(deleted.message);
+    return deleted;
   }
 
   /** Puts the caller's reaction on a message or takes it back. */
@@ -186,14 +189,27 @@ export class MessagesService {
     const change = await this.advance(auth, conversationId, { readSeq: seq, deliveredSeq: seq });
     const result = {
       lastReadSeq: change.lastReadSeq,
-      unreadCount: unreadCount(change.lastSeq, change.lastReadSeq),
-      mentionCount: 0,
+      unreadCount: change.unreadCount,
+      mentionCount: change.mentionCount,
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
       const reader = { userId: auth.userId, exceptSocketId: originSocketId };
       this.publisher.toUser(reader, 'unread:update', { conversationId, ...result });
     }
     return result;
+  }
+
+  /**
+   * A delete that changed something (committed) takes the message out of the counts of every
+   * member who had not read it: each gets its exact counts now on their own `user:{id}` room,
+   * all of them read in one statement.
+   */
+  private async announceUnreadAfterDelete(tombstone: Message): Promise<void> {
+    const { conversationId, seq, senderId } = tombstone;
+    const members = await this.unreadRepository.afterDelete(conversationId, seq, senderId);
+    for (const { userId, ...counts } of members) {
+      this.publisher.toUser({ userId }, 'unread:update', { conversationId, ...counts });
+    }
   }
 
   /**
