@@ -171,7 +171,7 @@ describe('GET /asyncapi.json', () => {
     const received = Object.values<any>(body.operations).filter(
       (operation) => operation.action === 'receive',
     );
-    expect(received).toHaveLength(6);
+    expect(received).toHaveLength(9);
     for (const operation of received) expect(operation.reply.messages).toHaveLength(1);
     const send = body.components.messages.messageSend.payload;
     expect(send.properties.clientMsgId.not).toEqual({

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/protocol';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './support/api-context.js';
-import { request, sendMessage, type ChatSocket, type Session } from './support/chat-client.js';
+import {
+  request,
+  sendMessage,
+  type ChatSocket,
+  type ConnectedClient,
+  type Session,
+} from './support/chat-client.js';
 import { conversationRoutes } from './support/conversation-api.js';
 import { expectContractError } from './support/test-app.js';
 
@@ -355,6 +361,75 @@ describe('message:react', () => {
     ]) {
       expect(await refused(aliceDevice.socket, 'message:react', bad)).toBe('VALIDATION');
     }
+  });
+});
+
+describe('concurrent changes to one message', () => {
+  it('lands every reaction once, in rev order, each answer the whole state at its rev', async () => {
+    const members = await users(8);
+    const [owner, ...others] = members;
+    const group = await createGroup(owner, others);
+    const devices: ConnectedClient[] = [];
+    for (const member of members) devices.push(await online(member));
+    const watcher = await online(owner);
+    const sent = await sendMessage(watcher.socket, group.id, 'popular');
+    const emojis = ['👍', '🎉', '❤️'];
+
+    // Eight sockets at once, each its three emojis in a row.
+    const answers = (
+      await Promise.all(
+        devices.map(async ({ socket }) => {
+          const mine: Message[] = [];
+          for (const emoji of emojis) {
+            mine.push(
+              await ok(socket, 'message:react', {
+                conversationId: group.id,
+                seq: sent.seq,
+                emoji,
+                on: true,
+              }),
+            );
+          }
+          return mine;
+        }),
+      )
+    ).flat();
+
+    const final = (await getMessage(group.id, sent.seq, owner)).body;
+    expect(final.rev).toBe(sent.rev + 24);
+    expect(final.reactions.map((reaction) => reaction.emoji).sort()).toEqual([...emojis].sort());
+    const memberIds = members.map((member) => member.user.id).sort();
+    for (const reaction of final.reactions) expect([...reaction.userIds].sort()).toEqual(memberIds);
+    expect(new Set(answers.map((answer) => answer.rev)).size).toBe(24);
+    // Each change adds one reactor: an answer that missed a concurrent one would show fewer.
+    for (const answer of answers) {
+      const reactors = answer.reactions.flatMap((reaction) => reaction.userIds);
+      expect(reactors).toHaveLength(answer.rev - sent.rev);
+    }
+    await watcher.log.waitFor('message:updated', (message) => message.rev === final.rev);
+    const events = watcher.log.of('message:updated');
+    expect(events).toHaveLength(24);
+    expect(events.find((message) => message.rev === final.rev)).toEqual(final);
+  });
+
+  it('turns a message into one tombstone when its sender and an admin delete it at once', async () => {
+    const [owner, member] = await users(2);
+    const group = await createGroup(owner, [member]);
+    const ownerDevice = await online(owner);
+    const memberDevice = await online(member);
+    const sent = await sendMessage(memberDevice.socket, group.id, 'contested');
+    const target = { conversationId: group.id, seq: sent.seq };
+
+    const [byOwner, byMember] = await Promise.all([
+      ok(ownerDevice.socket, 'message:delete', target),
+      ok(memberDevice.socket, 'message:delete', target),
+    ]);
+    expect(byOwner).toEqual(byMember);
+    expect(byOwner).toMatchObject({ rev: sent.rev + 1, content: '' });
+    await ownerDevice.log.waitFor('message:updated');
+    await sendMessage(ownerDevice.socket, group.id, 'later');
+    await ownerDevice.log.waitFor('message:new', (message) => message.content === 'later');
+    expect(ownerDevice.log.of('message:updated')).toEqual([byOwner]);
   });
 });
 

@@ -33,6 +33,13 @@ describe('message:send', () => {
         content: 'hello\nbob',
         type: 'text',
         createdAt: expect.any(String),
+        rev: 1,
+        editedAt: null,
+        deletedAt: null,
+        replyToSeq: null,
+        mentions: [],
+        reactions: [],
+        attachments: [],
       },
     });
     const message = (ack as { message: unknown }).message;
@@ -301,7 +308,15 @@ describe('sync', () => {
 
     expect(ack).toEqual({
       ok: true,
-      conversations: [{ conversationId: conversation.id, messages: missed, hasMore: false }],
+      conversations: [
+        {
+          conversationId: conversation.id,
+          messages: missed,
+          hasMore: false,
+          updated: [],
+          hasMoreUpdated: false,
+        },
+      ],
       removed: [],
     });
   });
