@@ -295,6 +295,26 @@ suite(
       await phone.close();
     });
 
+    it('a deleted message stops counting as unread and as a mention', async () => {
+      // Bob has the Archive open: Plans counts what Alice writes there.
+      await send(alice, 'First of two');
+      await composer(alice).pressSequentially('Second @Bo');
+      await composer(alice).press('Enter');
+      await composer(alice).press('Enter');
+      await shown(messageRow(alice, 'Second @Bob'));
+      const bobsRow = conversations(bob).getByRole('link', { name: /Plans/ });
+      await shown(bobsRow.getByLabel('2 unread', { exact: true }));
+      await shown(bobsRow.getByLabel('1 mentions', { exact: true }));
+
+      await act(alice, 'Second @Bob', 'Delete');
+      await alice
+        .getByRole('dialog', { name: 'Delete message?' })
+        .getByRole('button', { name: 'Delete', exact: true })
+        .click();
+      await shown(bobsRow.getByLabel('1 unread', { exact: true }));
+      await noneLeft(bobsRow.getByLabel(/mentions/));
+    });
+
     it('keeps the changes across a reload', async () => {
       await bob.reload();
       await conversations(bob).getByRole('link', { name: /Plans/ }).click();
@@ -302,7 +322,7 @@ suite(
       await shown(messageRow(bob, 'Good morning').getByRole('button', { name: '👍 1' }));
       await expect
         .poll(() => messagesLog(bob).getByText('This message was deleted').count())
-        .toBe(2);
+        .toBe(3);
     });
 
     it('printed no errors to the console', () => {

@@ -2,6 +2,7 @@ import type { Conversation, ConversationMember, Message } from '@parley/protocol
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   applyConversationUpdate,
+  applyMessage,
   conversationsCache,
   mergeConversation,
   resetConversationsCache,
@@ -148,6 +149,13 @@ describe('withReceipt', () => {
 });
 
 describe('withRead', () => {
+  it("takes the server's exact count when a deleted message stops counting", () => {
+    const known = conversation({ lastSeq: 4, lastReadSeq: 2, unreadCount: 2, mentionCount: 1 });
+    expect(withRead(known, 2, 1, 0)).toMatchObject({ lastSeq: 4, unreadCount: 1, mentionCount: 0 });
+    // Counts for a watermark behind ours are stale.
+    expect(withRead(known, 1, 3, 1)).toMatchObject({ lastReadSeq: 2, unreadCount: 2 });
+  });
+
   it("takes the server's mention count, and none once read to the end", () => {
     const known = conversation({ lastSeq: 5, lastReadSeq: 1, unreadCount: 4, mentionCount: 2 });
     expect(withRead(known, 3, 2, 1)).toMatchObject({ unreadCount: 2, mentionCount: 1 });
@@ -166,6 +174,14 @@ describe('withRead', () => {
 });
 
 describe('mergeConversation', () => {
+  it("takes the counts of a page that is as new as what we hold: the server's are exact", () => {
+    const live = conversation({ lastSeq: 6, lastReadSeq: 2, unreadCount: 4, mentionCount: 1 });
+    const page = conversation({ lastSeq: 6, lastReadSeq: 2, unreadCount: 3, mentionCount: 0 });
+    expect(mergeConversation(live, page)).toMatchObject({ unreadCount: 3, mentionCount: 0 });
+    const stale = conversation({ lastSeq: 5, lastReadSeq: 2, unreadCount: 3, mentionCount: 0 });
+    expect(mergeConversation(live, stale)).toMatchObject({ unreadCount: 4, mentionCount: 1 });
+  });
+
   it('takes names and members from the newer view and seqs by maximum', () => {
     const live = conversation({ lastSeq: 6, lastReadSeq: 6, lastMessage: message(6, 'me') });
     const stalePage = conversation({
@@ -228,6 +244,13 @@ describe('applyConversationUpdate', () => {
       unreadCount: 3,
       updatedAt: '2025-01-01T12:00:00.000Z',
     });
+  });
+
+  it('still counts a message the shared form announced before the message arrived', () => {
+    upsertConversations([conversation({ type: 'group', lastSeq: 5, lastReadSeq: 5 })]);
+    applyConversationUpdate(shared({ type: 'group', name: 'Renamed', lastSeq: 6 }));
+    applyMessage(message(6, 'ann'), 'me');
+    expect(conversationsCache.get().byId.c1).toMatchObject({ lastSeq: 6, unreadCount: 1 });
   });
 
   it('takes the whole form of a conversation we were just added to', () => {
