@@ -50,9 +50,9 @@ suite(
   () => {
     let api: ApiServer;
     let browser: Browser;
-    let alice: Page;
-    let bob: Page;
-    let bobId: string;
+    let maya: Page;
+    let noel: Page;
+    let noelId: string;
     const errors: string[][] = [];
 
     beforeAll(async () => {
@@ -60,28 +60,28 @@ suite(
         ApiServer.create(inject('databaseUrl')),
         launchChromium(),
       ]);
-      await api.register('alice', 'Alice');
-      bobId = (await api.register('bob', 'Bob')).id;
-      await api.register('carol', 'Carol');
-      // Alice owns the group: she may delete anyone's message in it, Bob only his own.
+      await api.register('maya', 'Maya');
+      noelId = (await api.register('noel', 'Noel')).id;
+      await api.register('olive', 'Olive');
+      // Maya owns the group: she may delete anyone's message in it, Noel only his own.
       const owner = new ParleyClient({ baseUrl: api.baseUrl });
-      await owner.login({ username: 'alice', password: PASSWORD });
+      await owner.login({ username: 'maya', password: PASSWORD });
       await owner.http.createConversation({
         type: 'group',
         name: 'Plans',
-        memberIds: [bobId],
+        memberIds: [noelId],
       });
       owner.close();
 
-      const alicePage = await newPage(browser);
-      const bobPage = await newPage(browser);
-      alice = alicePage.page;
-      bob = bobPage.page;
-      errors.push(alicePage.errors, bobPage.errors);
-      await signIn(alice, api.baseUrl, 'alice');
-      await signIn(bob, api.baseUrl, 'bob');
-      await conversations(alice).getByRole('link', { name: /Plans/ }).click();
-      await shown(messagesLog(alice));
+      const mayaPage = await newPage(browser);
+      const noelPage = await newPage(browser);
+      maya = mayaPage.page;
+      noel = noelPage.page;
+      errors.push(mayaPage.errors, noelPage.errors);
+      await signIn(maya, api.baseUrl, 'maya');
+      await signIn(noel, api.baseUrl, 'noel');
+      await conversations(maya).getByRole('link', { name: /Plans/ }).click();
+      await shown(messagesLog(maya));
     });
 
     afterAll(async () => {
@@ -90,144 +90,144 @@ suite(
     });
 
     it('mentions: @ suggests members by keyboard, highlights the mention, badges "1 mentions"', async () => {
-      await send(alice, 'Good morning');
-      await composer(alice).fill('');
-      await composer(alice).pressSequentially('Lunch @b');
-      const suggestions = alice.getByRole('listbox', { name: 'Mention suggestions' });
-      await shown(suggestions.getByRole('option', { name: /Bob/ }));
-      // Carol is no member: only members are offered.
-      expect(await suggestions.getByRole('option', { name: /Carol/ }).count()).toBe(0);
-      await composer(alice).press('Escape');
+      await send(maya, 'Good morning');
+      await composer(maya).fill('');
+      await composer(maya).pressSequentially('Lunch @n');
+      const suggestions = maya.getByRole('listbox', { name: 'Mention suggestions' });
+      await shown(suggestions.getByRole('option', { name: /Noel/ }));
+      // Olive is no member: only members are offered.
+      expect(await suggestions.getByRole('option', { name: /Olive/ }).count()).toBe(0);
+      await composer(maya).press('Escape');
       await noneLeft(suggestions);
-      await composer(alice).pressSequentially('o');
+      await composer(maya).pressSequentially('o');
       await shown(suggestions);
-      await composer(alice).press('Enter');
+      await composer(maya).press('Enter');
       await noneLeft(suggestions);
-      expect(await composer(alice).inputValue()).toBe('Lunch @Bob ');
-      await composer(alice).pressSequentially('at noon?');
-      await composer(alice).press('Enter');
-      await shown(messageRow(alice, 'Lunch @Bob at noon?'));
+      expect(await composer(maya).inputValue()).toBe('Lunch @Noel ');
+      await composer(maya).pressSequentially('at noon?');
+      await composer(maya).press('Enter');
+      await shown(messageRow(maya, 'Lunch @Noel at noon?'));
 
-      // Bob has the app open, not this chat: the row counts the mention.
-      const bobsRow = conversations(bob).getByRole('link', { name: /Plans/ });
-      await shown(bobsRow.getByLabel('1 mentions', { exact: true }));
-      await bobsRow.click();
-      const mention = messageRow(bob, 'Lunch @Bob').locator('[data-mention]');
+      // Noel has the app open, not this chat: the row counts the mention.
+      const noelsRow = conversations(noel).getByRole('link', { name: /Plans/ });
+      await shown(noelsRow.getByLabel('1 mentions', { exact: true }));
+      await noelsRow.click();
+      const mention = messageRow(noel, 'Lunch @Noel').locator('[data-mention]');
       await shown(mention);
-      expect(await mention.textContent()).toBe('@Bob');
-      await noneLeft(bobsRow.getByLabel(/mentions/));
+      expect(await mention.textContent()).toBe('@Noel');
+      await noneLeft(noelsRow.getByLabel(/mentions/));
     });
 
     it('edits in place: Save and Cancel, Escape cancels, the bubble says "edited"', async () => {
-      await act(alice, 'Good morning', 'Edit');
-      await shown(alice.getByRole('button', { name: 'Save', exact: true }));
-      expect(await composer(alice).inputValue()).toBe('Good morning');
-      await composer(alice).press('Escape');
-      await noneLeft(alice.getByRole('button', { name: 'Save', exact: true }));
-      expect(await composer(alice).inputValue()).toBe('');
+      await act(maya, 'Good morning', 'Edit');
+      await shown(maya.getByRole('button', { name: 'Save', exact: true }));
+      expect(await composer(maya).inputValue()).toBe('Good morning');
+      await composer(maya).press('Escape');
+      await noneLeft(maya.getByRole('button', { name: 'Save', exact: true }));
+      expect(await composer(maya).inputValue()).toBe('');
 
-      await act(alice, 'Good morning', 'Edit');
-      await alice.getByRole('button', { name: 'Cancel', exact: true }).click();
-      await noneLeft(alice.getByRole('button', { name: 'Save', exact: true }));
+      await act(maya, 'Good morning', 'Edit');
+      await maya.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await noneLeft(maya.getByRole('button', { name: 'Save', exact: true }));
 
-      await act(alice, 'Good morning', 'Edit');
-      await composer(alice).fill('Good morning <b>all</b>');
-      await alice.getByRole('button', { name: 'Save', exact: true }).click();
-      await noneLeft(alice.getByRole('button', { name: 'Save', exact: true }));
-      for (const page of [alice, bob]) {
+      await act(maya, 'Good morning', 'Edit');
+      await composer(maya).fill('Good morning <b>all</b>');
+      await maya.getByRole('button', { name: 'Save', exact: true }).click();
+      await noneLeft(maya.getByRole('button', { name: 'Save', exact: true }));
+      for (const page of [maya, noel]) {
         const row = messageRow(page, 'Good morning <b>all</b>');
         await shown(row.getByText('edited', { exact: true }));
         expect(await row.locator('b').count()).toBe(0);
       }
       // Only the sender edits.
-      await messageRow(bob, 'Good morning').hover();
-      await shown(messageRow(bob, 'Good morning').getByRole('button', { name: 'Reply' }));
+      await messageRow(noel, 'Good morning').hover();
+      await shown(messageRow(noel, 'Good morning').getByRole('button', { name: 'Reply' }));
       expect(
-        await messageRow(bob, 'Good morning').getByRole('button', { name: 'Edit' }).count(),
+        await messageRow(noel, 'Good morning').getByRole('button', { name: 'Edit' }).count(),
       ).toBe(0);
     });
 
     it('reacts: a picker with quick and searched emojis, chips with counts that toggle', async () => {
-      await act(bob, 'Good morning', 'React');
-      const picker = bob.getByRole('dialog', { name: 'Choose a reaction' });
+      await act(noel, 'Good morning', 'React');
+      const picker = noel.getByRole('dialog', { name: 'Choose a reaction' });
       await picker.getByRole('button', { name: '👍', exact: true }).click();
       await noneLeft(picker);
-      const alicesChip = messageRow(alice, 'Good morning').getByRole('button', {
+      const mayasChip = messageRow(maya, 'Good morning').getByRole('button', {
         name: '👍 1',
         exact: true,
       });
-      await shown(alicesChip);
-      expect(await alicesChip.getAttribute('title')).toBe('Bob');
+      await shown(mayasChip);
+      expect(await mayasChip.getAttribute('title')).toBe('Noel');
 
-      await alicesChip.click();
-      const both = messageRow(alice, 'Good morning').getByRole('button', {
+      await mayasChip.click();
+      const both = messageRow(maya, 'Good morning').getByRole('button', {
         name: '👍 2',
         exact: true,
       });
       await shown(both);
       expect(await both.getAttribute('aria-pressed')).toBe('true');
-      expect(await both.getAttribute('title')).toBe('Bob, You');
-      await shown(messageRow(bob, 'Good morning').getByRole('button', { name: '👍 2' }));
+      expect(await both.getAttribute('title')).toBe('Noel, You');
+      await shown(messageRow(noel, 'Good morning').getByRole('button', { name: '👍 2' }));
       await both.click();
-      await shown(alicesChip);
+      await shown(mayasChip);
 
       // The full set comes from the emoji data package, searched by name.
-      await act(bob, 'Good morning', 'React');
+      await act(noel, 'Good morning', 'React');
       await picker.getByLabel('Search emoji').fill('party pop');
       await picker.getByRole('button', { name: 'party popper' }).click();
-      await shown(messageRow(alice, 'Good morning').getByRole('button', { name: '🎉 1' }));
+      await shown(messageRow(maya, 'Good morning').getByRole('button', { name: '🎉 1' }));
     });
 
     it('replies: a quoted strip while writing, the quote on the reply, a click scrolls to it', async () => {
-      await act(bob, 'Lunch @Bob', 'Reply');
-      const strip = bob.getByRole('group', { name: 'Replying to' });
-      await shown(strip.getByText('Lunch @Bob at noon?'));
+      await act(noel, 'Lunch @Noel', 'Reply');
+      const strip = noel.getByRole('group', { name: 'Replying to' });
+      await shown(strip.getByText('Lunch @Noel at noon?'));
       await strip.getByRole('button', { name: 'Cancel reply' }).click();
       await noneLeft(strip);
 
-      await act(bob, 'Lunch @Bob', 'Reply');
+      await act(noel, 'Lunch @Noel', 'Reply');
       await shown(strip);
-      await send(bob, 'Noon works');
+      await send(noel, 'Noon works');
       await noneLeft(strip);
-      const reply = messageRow(alice, 'Noon works');
-      const quote = reply.getByRole('button', { name: /Lunch @Bob at noon\?/ });
+      const reply = messageRow(maya, 'Noon works');
+      const quote = reply.getByRole('button', { name: /Lunch @Noel at noon\?/ });
       await shown(quote);
-      // Alice's own message, quoted on her screen.
+      // Maya's own message, quoted on her screen.
       expect(await quote.textContent()).toContain('You');
       expect(
-        await messageRow(bob, 'Noon works').getByRole('button', { name: /Lunch/ }).textContent(),
-      ).toContain('Alice');
+        await messageRow(noel, 'Noon works').getByRole('button', { name: /Lunch/ }).textContent(),
+      ).toContain('Maya');
 
-      const original = messageRow(alice, 'Good morning');
+      const original = messageRow(maya, 'Good morning');
       await original.evaluate((row) => {
         row.closest('[role="log"]')!.scrollTop = 0;
       });
       await quote.click();
-      const quoted = messagesLog(alice)
+      const quoted = messagesLog(maya)
         .locator('[data-seq]')
-        .filter({ hasText: 'Lunch @Bob at noon?' });
+        .filter({ hasText: 'Lunch @Noel at noon?' });
       await expect.poll(() => quoted.first().isVisible()).toBe(true);
     });
 
     it('deletes with a confirmation: "This message was deleted" in its place and in quotes', async () => {
-      // Bob deletes only his own; Alice, the group's owner, may delete his too.
-      await messageRow(bob, 'Lunch @Bob').hover();
-      await shown(messageRow(bob, 'Lunch @Bob').getByRole('button', { name: 'Reply' }));
+      // Noel deletes only his own; Maya, the group's owner, may delete his too.
+      await messageRow(noel, 'Lunch @Noel').hover();
+      await shown(messageRow(noel, 'Lunch @Noel').getByRole('button', { name: 'Reply' }));
       expect(
-        await messageRow(bob, 'Lunch @Bob').getByRole('button', { name: 'Delete' }).count(),
+        await messageRow(noel, 'Lunch @Noel').getByRole('button', { name: 'Delete' }).count(),
       ).toBe(0);
 
-      await act(alice, 'Lunch @Bob', 'Delete');
-      const dialog = alice.getByRole('dialog', { name: 'Delete message?' });
+      await act(maya, 'Lunch @Noel', 'Delete');
+      const dialog = maya.getByRole('dialog', { name: 'Delete message?' });
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await noneLeft(dialog);
-      await shown(messageRow(alice, 'Lunch @Bob at noon?'));
+      await shown(messageRow(maya, 'Lunch @Noel at noon?'));
 
-      await act(alice, 'Lunch @Bob', 'Delete');
+      await act(maya, 'Lunch @Noel', 'Delete');
       await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
       await noneLeft(dialog);
-      for (const page of [alice, bob]) {
-        await noneLeft(messagesLog(page).getByText('Lunch @Bob at noon?'));
+      for (const page of [maya, noel]) {
+        await noneLeft(messagesLog(page).getByText('Lunch @Noel at noon?'));
         // The tombstone, and the reply's quote of it.
         await expect
           .poll(() => messagesLog(page).getByText('This message was deleted').count())
@@ -235,46 +235,46 @@ suite(
         await shown(messageRow(page, 'Noon works').getByText('This message was deleted'));
       }
 
-      await act(alice, 'Noon works', 'Delete');
-      await alice
+      await act(maya, 'Noon works', 'Delete');
+      await maya
         .getByRole('dialog', { name: 'Delete message?' })
         .getByRole('button', { name: 'Delete', exact: true })
         .click();
-      await noneLeft(messagesLog(bob).getByText('Noon works'));
+      await noneLeft(messagesLog(noel).getByText('Noon works'));
       await shown(
-        conversations(bob).getByRole('link', { name: /Plans/ }).getByText('Message deleted'),
+        conversations(noel).getByRole('link', { name: /Plans/ }).getByText('Message deleted'),
       );
     });
 
     it('a quote of a message older than the loaded page shows it, and a click loads and scrolls to it', async () => {
       const writer = new ParleyClient({ baseUrl: api.baseUrl });
-      await writer.login({ username: 'alice', password: PASSWORD });
+      await writer.login({ username: 'maya', password: PASSWORD });
       const archive = await writer.http.createConversation({
         type: 'group',
         name: 'Archive',
-        memberIds: [bobId],
+        memberIds: [noelId],
       });
       await writer.connect();
       for (let index = 1; index <= 60; index++) await writer.send(archive.id, `Archive ${index}`);
       await writer.send(archive.id, 'About the very first one', { replyToSeq: 1 });
       writer.close();
 
-      await conversations(bob)
+      await conversations(noel)
         .getByRole('link', { name: /Archive/ })
         .click();
-      const reply = messageRow(bob, 'About the very first one');
+      const reply = messageRow(noel, 'About the very first one');
       // Seq 1 is not in the latest page: the quote comes from GET /conversations/:id/messages/1.
       const quote = reply.getByRole('button', { name: /Archive 1$/ });
       await shown(quote);
-      expect(await messagesLog(bob).locator('[data-seq="1"]').count()).toBe(0);
+      expect(await messagesLog(noel).locator('[data-seq="1"]').count()).toBe(0);
       await quote.click();
-      const original = messagesLog(bob).locator('[data-seq="1"]');
+      const original = messagesLog(noel).locator('[data-seq="1"]');
       await shown(original);
       await expect
         .poll(async () => {
           const [row, log] = await Promise.all([
             original.boundingBox(),
-            messagesLog(bob).boundingBox(),
+            messagesLog(noel).boundingBox(),
           ]);
           return row !== null && log !== null && row.y >= log.y && row.y < log.y + log.height;
         })
@@ -284,7 +284,7 @@ suite(
     it('opens the actions with a long press on a touch screen', async () => {
       const phone = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true });
       const page = await phone.newPage();
-      await signIn(page, api.baseUrl, 'bob');
+      await signIn(page, api.baseUrl, 'noel');
       await conversations(page).getByRole('link', { name: /Plans/ }).click();
       const row = messageRow(page, 'Good morning');
       await shown(row);
@@ -296,32 +296,32 @@ suite(
     });
 
     it('a deleted message stops counting as unread and as a mention', async () => {
-      // Bob has the Archive open: Plans counts what Alice writes there.
-      await send(alice, 'First of two');
-      await composer(alice).pressSequentially('Second @Bo');
-      await composer(alice).press('Enter');
-      await composer(alice).press('Enter');
-      await shown(messageRow(alice, 'Second @Bob'));
-      const bobsRow = conversations(bob).getByRole('link', { name: /Plans/ });
-      await shown(bobsRow.getByLabel('2 unread', { exact: true }));
-      await shown(bobsRow.getByLabel('1 mentions', { exact: true }));
+      // Noel has the Archive open: Plans counts what Maya writes there.
+      await send(maya, 'First of two');
+      await composer(maya).pressSequentially('Second @No');
+      await composer(maya).press('Enter');
+      await composer(maya).press('Enter');
+      await shown(messageRow(maya, 'Second @Noel'));
+      const noelsRow = conversations(noel).getByRole('link', { name: /Plans/ });
+      await shown(noelsRow.getByLabel('2 unread', { exact: true }));
+      await shown(noelsRow.getByLabel('1 mentions', { exact: true }));
 
-      await act(alice, 'Second @Bob', 'Delete');
-      await alice
+      await act(maya, 'Second @Noel', 'Delete');
+      await maya
         .getByRole('dialog', { name: 'Delete message?' })
         .getByRole('button', { name: 'Delete', exact: true })
         .click();
-      await shown(bobsRow.getByLabel('1 unread', { exact: true }));
-      await noneLeft(bobsRow.getByLabel(/mentions/));
+      await shown(noelsRow.getByLabel('1 unread', { exact: true }));
+      await noneLeft(noelsRow.getByLabel(/mentions/));
     });
 
     it('keeps the changes across a reload', async () => {
-      await bob.reload();
-      await conversations(bob).getByRole('link', { name: /Plans/ }).click();
-      await shown(messageRow(bob, 'Good morning <b>all</b>').getByText('edited'));
-      await shown(messageRow(bob, 'Good morning').getByRole('button', { name: '👍 1' }));
+      await noel.reload();
+      await conversations(noel).getByRole('link', { name: /Plans/ }).click();
+      await shown(messageRow(noel, 'Good morning <b>all</b>').getByText('edited'));
+      await shown(messageRow(noel, 'Good morning').getByRole('button', { name: '👍 1' }));
       await expect
-        .poll(() => messagesLog(bob).getByText('This message was deleted').count())
+        .poll(() => messagesLog(noel).getByText('This message was deleted').count())
         .toBe(3);
     });
 

@@ -140,6 +140,13 @@ export function ChatWindow({
     [bySeq, quotedMessages, conversationId, members, ownUserId],
   );
 
+  // The message being edited was deleted meanwhile (by an admin, or on another device).
+  const editingSeq = composerMode.editing?.seq;
+  const editedGone = editingSeq !== undefined && bySeq.get(editingSeq)?.deletedAt != null;
+  useEffect(() => {
+    if (editedGone) useComposerModeStore.getState().reset(conversationId);
+  }, [editedGone, conversationId]);
+
   const onSaveEdit = useCallback(
     async (seq: number, content: string, mentions: string[]) => {
       const message = bySeq.get(seq);

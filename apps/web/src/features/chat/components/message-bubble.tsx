@@ -70,7 +70,7 @@ function BubbleFrame({
       data-seq={seq}
       {...rowProps}
       className={cn(
-        'flex items-end gap-2 px-3 md:px-6',
+        'flex items-end gap-2 px-3 outline-none focus-visible:bg-blue-500/10 md:px-6',
         own ? 'justify-end' : 'justify-start',
         continuesRun ? 'mt-0.5' : 'mt-2',
       )}
@@ -194,7 +194,8 @@ export const MessageBubble = memo(function MessageBubble({
     // Move, not only enter: after an action hid them, the pointer is still over the row.
     onMouseMove: () => setHovered(true),
     onMouseLeave: () => setHovered(false),
-    onFocus: () => setFocused(true),
+    // Keyboard focus only: a click focuses the row too, and hovering covers the mouse.
+    onFocus: (event) => setFocused(event.target.matches(':focus-visible')),
     onBlur: (event) => {
       if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setFocused(false);
     },
@@ -223,7 +224,8 @@ export const MessageBubble = memo(function MessageBubble({
       groupSender={fromGroupPeer ? { id: message.senderId } : null}
       seq={message.seq}
       highlighted={highlighted || actions.editingSeq === message.seq}
-      rowProps={{ ...rowProps, ref: rowRef } as HTMLAttributes<HTMLLIElement>}
+      // Focusable, so a keyboard reaches the actions: Tab to the message, then to its buttons.
+      rowProps={{ ...rowProps, ref: rowRef, tabIndex: 0 } as HTMLAttributes<HTMLLIElement>}
       header={
         message.replyToSeq !== null &&
         !deleted && (
