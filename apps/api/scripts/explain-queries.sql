@@ -43,7 +43,7 @@ set work_mem = '256MB';
 set maintenance_work_mem = '512MB';
 select setseed(0.4242);
 
-truncate message_mentions, message_reactions, messages, conversation_members, conversations,
+truncate message_reactions, message_mentions, messages, conversation_members, conversations,
   refresh_tokens, users;
 
 -- "Now" of the data set, fixed so that the data shape is the same on every run.
@@ -152,9 +152,11 @@ delete from g_members a using g_members b
 where a.conv_n = b.conv_n and a.user_n = b.user_n and a.ord > b.ord;
 
 -- direct_key is "<smaller user id>:<larger user id>", as findOrCreateDirect builds it.
-insert into conversations (id, type, name, direct_key, last_seq, last_message_at, created_at, updated_at)
+-- No message has changed yet: last_rev = last_seq, and each message's rev is its seq.
+insert into conversations
+  (id, type, name, direct_key, last_seq, last_rev, last_message_at, created_at, updated_at)
 select g.id, g.type, case when g.type = 'group' then 'Group ' || g.n end, k.direct_key, g.msg_count,
-       null, g.created_at, g.created_at
+       g.msg_count, null, g.created_at, g.created_at
 from g_convs g
 left join (select m.conv_n, string_agg(u.id::text, ':' order by u.id::text collate "C") as direct_key
            from g_members m join g_users u on u.n = m.user_n
@@ -183,7 +185,8 @@ create temp table g_senders as
 
 \set lorem '''Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt mollit anim id est laborum. Curabitur pretium tincidunt lacus, nulla gravida orci a odio.'''
 
-insert into messages (id, conversation_id, seq, rev, sender_id, client_msg_id, content, type, created_at)
+insert into messages
+  (id, conversation_id, seq, rev, sender_id, client_msg_id, content, type, created_at)
 select pg_temp.uuid_v7(t.ts), s.id, q.seq, q.seq,
        s.senders[1 + floor(random() * cardinality(s.senders))::int],
        gen_random_uuid(),
@@ -201,7 +204,6 @@ order by t.ts, s.n, q.seq;
 update conversations c
 set last_message_at = m.created_at, updated_at = m.created_at
 from messages m where m.conversation_id = c.id and m.seq = c.last_seq;
-update conversations set last_rev = last_seq;
 
 -- Changes (contract section 6): 1% of messages deleted (tombstones; their rev is left at their
 -- send's, which no plan here depends on), and mentions: each message not deleted in a group
@@ -297,6 +299,12 @@ select json_agg(json_build_object('conversationId', c.id, 'seq', greatest(c.last
          as bob_cursors
 from conversation_members m join conversations c on c.id = m.conversation_id
 where m.user_id = :'bob_id' \gset
+-- The same with revs (a v2 client): nothing changed, so `updated` finds nothing.
+select json_agg(json_build_object('conversationId', c.id, 'seq', greatest(c.last_seq - 2, 0),
+                                  'rev', greatest(c.last_rev - 2, 0)))::text
+         as bob_rev_cursors
+from conversation_members m join conversations c on c.id = m.conversation_id
+where m.user_id = :'bob_id' \gset
 \echo alice_id=:alice_id bob_id=:bob_id hot_id=:hot_id hot_last_seq=:hot_last_seq
 \echo cursor=:cursor_updated_at|:cursor_id after_seq=:after_seq
 
@@ -358,21 +366,21 @@ explain (analyze, buffers) execute messages_page_after(:'hot_id', :after_seq, 51
 \echo
 \echo '== Q7 sync on reconnect, alice (60 conversations, no cursors): messagesSince(alice, [], 50)'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since('[]', :'alice_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since('[]', :'alice_id', 50, 51, 51);
 \o
 \g
 
 \echo
 \echo '== Q7b sync on reconnect, bob (2,000 conversations, no cursors): messagesSince(bob, [], 50)'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since('[]', :'bob_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since('[]', :'bob_id', 50, 51, 51);
 \o
 \g
 
 \echo
 \echo '== Q7c sync on reconnect, bob, with a cursor 2 behind in each of his 2,000 conversations'
 \o /dev/null
-explain (analyze, buffers) execute messages_messages_since(:'bob_cursors', :'bob_id', 50, 51);
+explain (analyze, buffers) execute messages_messages_since(:'bob_cursors', :'bob_id', 50, 51, 51);
 \o
 \g
 
@@ -418,7 +426,93 @@ explain (analyze, buffers) execute messages_send(:'send_batch');
 rollback;
 
 \echo
-\echo '== Q9 read receipt with exact counts: alice reads the hot conversation from 5,000 behind to 1,000 behind (advanceWatermarks, rolled back)'
+\echo '== Q7d sync on reconnect, bob, v2 cursors (seq and rev 2 behind) in his 2,000 conversations'
+\o /dev/null
+explain (analyze, buffers) execute messages_messages_since(:'bob_rev_cursors', :'bob_id', 50, 51, 51);
+\o
+\g
+
+-- Message changes (issue 12), on the hot conversation's last message after 1,000 members of the
+-- database reacted to it with one emoji (each its own rev), all rolled back at the end. Each
+-- change is explained twice inside a savepoint that is rolled back: the first run warms up.
+begin;
+select :hot_last_seq as change_seq \gset
+insert into message_reactions (conversation_id, seq, emoji, user_id, rev, emoji_rev)
+select :'hot_id', :change_seq, '🎉', u.id, :hot_last_seq + u.n, :hot_last_seq + 1
+from (select id, row_number() over (order by id) as n from users
+      where id <> :'alice_id' order by id limit 1000) u;
+update messages set rev = :hot_last_seq + 1000
+where conversation_id = :'hot_id' and seq = :change_seq;
+update conversations set last_rev = :hot_last_seq + 1000 where id = :'hot_id';
+analyze message_reactions;
+
+\echo
+\echo '== Q9 message:react, alice puts 🎉 on the message with 1,000 reactors: react(...)'
+savepoint change;
+\o /dev/null
+explain (analyze, buffers) execute messages_react(
+  :'hot_id', :change_seq, :'hot_id', :change_seq, :'hot_id', :change_seq, '🎉', :'alice_id',
+  :'hot_id', :change_seq, '🎉', true, true, :'hot_id', :change_seq, 20, :'hot_id', :'hot_id',
+  :change_seq, :'hot_id', :change_seq, '🎉', :'alice_id', true, :'hot_id', :change_seq, '🎉',
+  :'alice_id', true);
+\o
+rollback to savepoint change;
+explain (analyze, buffers) execute messages_react(
+  :'hot_id', :change_seq, :'hot_id', :change_seq, :'hot_id', :change_seq, '🎉', :'alice_id',
+  :'hot_id', :change_seq, '🎉', true, true, :'hot_id', :change_seq, 20, :'hot_id', :'hot_id',
+  :change_seq, :'hot_id', :change_seq, '🎉', :'alice_id', true, :'hot_id', :change_seq, '🎉',
+  :'alice_id', true);
+rollback to savepoint change;
+
+\echo
+\echo '== Q10 message:edit of that message by its sender: edit(...)'
+select sender_id as change_sender from messages
+where conversation_id = :'hot_id' and seq = :change_seq \gset
+savepoint change;
+\o /dev/null
+explain (analyze, buffers) execute messages_edit(
+  :'hot_id', :change_seq, :'hot_id', :change_seq, :'change_sender', 'edited', '{}', '{}',
+  :'hot_id', 'edited', '{}', :'hot_id', :change_seq, :'hot_id', :change_seq, '{}', :'hot_id',
+  :change_seq, '{}');
+\o
+rollback to savepoint change;
+explain (analyze, buffers) execute messages_edit(
+  :'hot_id', :change_seq, :'hot_id', :change_seq, :'change_sender', 'edited', '{}', '{}',
+  :'hot_id', 'edited', '{}', :'hot_id', :change_seq, :'hot_id', :change_seq, '{}', :'hot_id',
+  :change_seq, '{}');
+rollback to savepoint change;
+
+\echo
+\echo '== Q11 message:delete of that message (its 1,000 reactions go): delete(...)'
+savepoint change;
+\o /dev/null
+explain (analyze, buffers) execute messages_delete(
+  :'hot_id', :change_seq, :'hot_id', :change_seq, null, null, :'hot_id', :'hot_id', :change_seq,
+  :'hot_id', :change_seq, :'hot_id', :change_seq);
+\o
+rollback to savepoint change;
+explain (analyze, buffers) execute messages_delete(
+  :'hot_id', :change_seq, :'hot_id', :change_seq, null, null, :'hot_id', :'hot_id', :change_seq,
+  :'hot_id', :change_seq, :'hot_id', :change_seq);
+rollback to savepoint change;
+
+\echo
+\echo '== Q12 GET /conversations/:id/messages/:seq of that message: findBySeq(id, seq)'
+\o /dev/null
+explain (analyze, buffers) execute messages_find_by_seq(:'hot_id', :change_seq);
+\o
+\g
+
+\echo
+\echo '== Q13 latest history page, that message (1,000 reactors) on it: page(id, {}, 51)'
+\o /dev/null
+explain (analyze, buffers) execute messages_page_latest(:'hot_id', 51);
+\o
+\g
+rollback;
+
+\echo
+\echo '== Q14 read receipt with exact counts: alice reads the hot conversation from 5,000 behind to 1,000 behind (advanceWatermarks, rolled back)'
 select json_build_array(json_build_object(
   'ordinal', 0, 'conversationId', :'hot_id', 'userId', :'alice_id',
   'readSeq', :hot_last_seq - 1000, 'deliveredSeq', :hot_last_seq - 1000)) as read_one \gset
@@ -436,7 +530,7 @@ explain (analyze, buffers) execute messages_advance_watermarks(:'read_one');
 rollback;
 
 \echo
-\echo '== Q10 counts after a delete: the members of the hot conversation who had not read its latest message (afterDelete)'
+\echo '== Q15 counts after a delete: the members of the hot conversation who had not read its latest message (afterDelete)'
 select m.sender_id as hot_sender_id from messages m
 where m.conversation_id = :'hot_id' and m.seq = :hot_last_seq \gset
 \o /dev/null

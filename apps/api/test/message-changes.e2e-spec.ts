@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Message } from '@parley/protocol';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from './support/api-context.js';
 import {
@@ -11,6 +12,7 @@ import {
 } from './support/chat-client.js';
 import { conversationRoutes } from './support/conversation-api.js';
 import { expectContractError } from './support/test-app.js';
+import { DatabaseConnection } from '../src/database/database.js';
 
 const unlimited = {
   SEND_RATE_BURST: '100000',
@@ -18,7 +20,8 @@ const unlimited = {
   CHANGE_RATE_BURST: '100000',
   CHANGE_RATE_PER_SEC: '100000',
 };
-const { http, online, users, createDirect, createGroup } = useTestApp(unlimited);
+const sut = useTestApp(unlimited);
+const { http, online, users, createDirect, createGroup } = sut;
 const { addMember, getConversation } = conversationRoutes(http);
 
 async function ok(socket: ChatSocket, event: Parameters<typeof request>[1], payload: unknown) {
@@ -433,6 +436,50 @@ describe('concurrent changes to one message', () => {
   });
 });
 
+describe('message_mentions rows (what mention counts read)', () => {
+  const mentionRows = async (conversationId: string) =>
+    (
+      await sut.app
+        .get(DatabaseConnection)
+        .query<{ user_id: string; seq: number }>(
+          sql`select user_id, seq from message_mentions where conversation_id = ${conversationId}`,
+        )
+    )
+      .map((row) => `${row.user_id}@${Number(row.seq)}`)
+      .sort();
+
+  it('follows sends, edits and deletes', async () => {
+    const [alice, bob, carol] = await users(3);
+    const group = await createGroup(alice, [bob, carol]);
+    const aliceDevice = await online(alice);
+    const sent = await ok(aliceDevice.socket, 'message:send', {
+      conversationId: group.id,
+      content: 'hi both',
+      clientMsgId: randomUUID(),
+      mentions: [bob.user.id, carol.user.id],
+    });
+    await sendMessage(aliceDevice.socket, group.id, 'nobody');
+    const row = (session: Session, seq: number) => `${session.user.id}@${seq}`;
+    expect(await mentionRows(group.id)).toEqual([row(bob, 1), row(carol, 1)].sort());
+
+    const target = { conversationId: group.id, seq: sent.seq };
+    await ok(aliceDevice.socket, 'message:edit', {
+      ...target,
+      content: 'hi',
+      mentions: [carol.user.id],
+    });
+    expect(await mentionRows(group.id)).toEqual([row(carol, 1)]);
+    await ok(aliceDevice.socket, 'message:edit', {
+      ...target,
+      content: 'hi again',
+      mentions: [bob.user.id, carol.user.id],
+    });
+    expect(await mentionRows(group.id)).toEqual([row(bob, 1), row(carol, 1)].sort());
+    await ok(aliceDevice.socket, 'message:delete', target);
+    expect(await mentionRows(group.id)).toEqual([]);
+  });
+});
+
 describe('message:send v2', () => {
   it('takes a reply to an earlier seq, and refuses one past the last', async () => {
     const [alice, bob] = await users(2);
@@ -581,7 +628,9 @@ describe('sync v2', () => {
     });
     await sendMessage(aliceDevice.socket, group.id, 'four');
     await ok(aliceDevice.socket, 'message:delete', { conversationId: group.id, seq: 2 });
-    // A change to a message after the cursor's seq comes with the new messages, not as updated.
+    await sendMessage(aliceDevice.socket, group.id, 'five');
+    // A change to a message after the cursor's seq comes with the new messages, not as updated,
+    // and those stay in seq order though 4 now has a later rev than 5.
     await ok(aliceDevice.socket, 'message:edit', {
       conversationId: group.id,
       seq: 4,
@@ -594,6 +643,7 @@ describe('sync v2', () => {
     const [synced] = answer.conversations;
     expect(synced.messages.map((message: Message) => [message.seq, message.content])).toEqual([
       [4, '4'],
+      [5, 'five'],
     ]);
     expect(synced.updated.map((message: Message) => [message.seq, message.rev])).toEqual([
       [1, 5],
@@ -613,10 +663,10 @@ describe('sync v2', () => {
     expect(withoutRev.conversations[0]).toMatchObject({ updated: [], hasMoreUpdated: false });
     // Caught up: nothing more.
     const caughtUp = await request(bobDevice.socket, 'sync', {
-      cursors: [{ conversationId: group.id, seq: 4, rev: 8 }],
+      cursors: [{ conversationId: group.id, seq: 5, rev: 9 }],
     });
     expect(caughtUp.conversations[0]).toMatchObject({ messages: [], updated: [] });
-    expect((await getConversation(group.id, bob)).body.lastRev).toBe(8);
+    expect((await getConversation(group.id, bob)).body.lastRev).toBe(9);
   });
 
   it('refuses a bad rev with VALIDATION', async () => {

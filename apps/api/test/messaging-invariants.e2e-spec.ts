@@ -6,7 +6,12 @@ import { useTestApp } from './support/api-context.js';
 import { connect, request, type ConnectedClient, type Session } from './support/chat-client.js';
 import { ConversationModel, FoldedMessages, observable } from './support/conversation-model.js';
 
-const sut = useTestApp({ SEND_RATE_BURST: '100000', SEND_RATE_PER_SEC: '100000' });
+const sut = useTestApp({
+  SEND_RATE_BURST: '100000',
+  SEND_RATE_PER_SEC: '100000',
+  CHANGE_RATE_BURST: '100000',
+  CHANGE_RATE_PER_SEC: '100000',
+});
 const { http, registerUser, createGroup } = sut;
 
 type Action =

@@ -636,7 +636,8 @@ export class MessagesRepository {
    * or, where the client gave none, the latest `limit`; and where the cursor has a rev, up to
    * `limit + 1` messages at or before its seq changed after its rev, by rev (`updated`). One
    * statement for all conversations, so both parts come from one snapshot: a client that takes
-   * its rev cursor from the answer misses no change.
+   * its rev cursor from the answer misses no change. Rows come by conversation, new messages
+   * first by seq, then the changed ones by rev (`sync_order`).
    */
   @GenerateSql({
     params: [
@@ -663,7 +664,8 @@ export class MessagesRepository {
         left join cursors on cursors."conversationId" = c.id
         where m.user_id = ${userId} and m.request_state is distinct from 'declined'
       )
-      select mine.id as sync_conversation_id, mine.cursor_seq, false as sync_updated, msg.*,
+      select mine.id as sync_conversation_id, mine.cursor_seq, false as sync_updated,
+        msg.seq as sync_order, msg.*,
         ${reactionsOf('msg')} as reactions
       from mine
       left join lateral (
@@ -674,7 +676,7 @@ export class MessagesRepository {
         limit ${limit + 1}
       ) msg on true
       union all
-      select mine.id, mine.cursor_seq, true, msg.*, ${reactionsOf('msg')}
+      select mine.id, mine.cursor_seq, true, msg.rev, msg.*, ${reactionsOf('msg')}
       from (select * from mine where cursor_rev is not null) mine
       cross join lateral (
         select * from messages
@@ -683,7 +685,7 @@ export class MessagesRepository {
         order by messages.rev
         limit ${limit + 1}
       ) msg
-      order by sync_conversation_id, sync_updated, rev, seq`);
+      order by sync_conversation_id, sync_updated, sync_order`);
     return rows.map((row) => ({
       conversationId: row.sync_conversation_id,
       cursorSeq: row.cursor_seq,
