@@ -377,12 +377,21 @@ export const PendingBubble = memo(function PendingBubble({
   onRetry,
   onDiscard,
 }: PendingBubbleProps) {
+  const actions = useMessageActions();
   return (
     <BubbleFrame
       own
       continuesRun={continuesRun}
       endsRun={endsRun}
       senderName="You"
+      header={
+        pending.replyToSeq !== null && (
+          <QuoteButton
+            quote={actions.quoteOf(pending.replyToSeq)}
+            onClick={() => actions.jumpTo(pending.replyToSeq!)}
+          />
+        )
+      }
       body={<MessageText content={pending.content} />}
       meta={
         pending.failed ? (

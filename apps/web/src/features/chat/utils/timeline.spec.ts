@@ -121,6 +121,7 @@ describe('buildTimeline', () => {
       clientMsgId,
       rejectedId: null,
       content: 'hello',
+      replyToSeq: null,
       queuedAt: at(18, 9, 5),
       failed: false,
       error: null,
