@@ -188,7 +188,7 @@ describe('receipts and unread counts', () => {
       conversationId: conversation.id,
       seq: 3,
     });
-    expect(read).toEqual({ ok: true, unreadCount: 1 });
+    expect(read).toEqual({ ok: true, unreadCount: 1, mentionCount: 0 });
     expect(
       await aliceSocket.log.waitFor('receipt:update', (update) => update.readSeq === 3),
     ).toEqual({
@@ -200,6 +200,7 @@ describe('receipts and unread counts', () => {
     expect(await bobLaptop.log.waitFor('unread:update')).toEqual({
       conversationId: conversation.id,
       unreadCount: 1,
+      mentionCount: 0,
       lastReadSeq: 3,
     });
 
@@ -207,12 +208,12 @@ describe('receipts and unread counts', () => {
       conversationId: conversation.id,
       seq: 1,
     });
-    expect(backwards).toEqual({ ok: true, unreadCount: 1 });
+    expect(backwards).toEqual({ ok: true, unreadCount: 1, mentionCount: 0 });
     const beyondTheEnd = await request(bobLaptop.socket, 'message:read', {
       conversationId: conversation.id,
       seq: 99,
     });
-    expect(beyondTheEnd).toEqual({ ok: true, unreadCount: 0 });
+    expect(beyondTheEnd).toEqual({ ok: true, unreadCount: 0, mentionCount: 0 });
     const seenByBob = await http.get(`/conversations/${conversation.id}`, bob.accessToken);
     expect(seenByBob.body).toMatchObject({ lastSeq: 4, lastReadSeq: 4, unreadCount: 0 });
     // The reading socket is not told of its own read; its other device is.

@@ -47,6 +47,9 @@ const change = (
   lastReadSeq: now[0],
   lastDeliveredSeq: now[1],
   lastSeq,
+  // Nothing here is deleted or mentions anyone: every message after the watermark is unread.
+  unreadCount: lastSeq - now[0],
+  mentionCount: 0,
   request,
 });
 
@@ -268,9 +271,9 @@ describe('receipt:update fan-out', () => {
       markRead(pending.id, 2, stranger),
     ]);
     expect(acks.map((ack) => ack.body)).toEqual([
-      { lastReadSeq: 2, unreadCount: 0 },
-      { lastReadSeq: 2, unreadCount: 0 },
-      { lastReadSeq: 2, unreadCount: 0 },
+      { lastReadSeq: 2, unreadCount: 0, mentionCount: 0 },
+      { lastReadSeq: 2, unreadCount: 0, mentionCount: 0 },
+      { lastReadSeq: 2, unreadCount: 0, mentionCount: 0 },
     ]);
 
     await aliceDevice.log.waitFor('receipt:update', (update) => update.userId === carol.user.id);

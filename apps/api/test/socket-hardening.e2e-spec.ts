@@ -400,7 +400,7 @@ describe('boundaries that are accepted', () => {
       { conversationId: conversation.id, seq: Number.MAX_SAFE_INTEGER },
     ]);
 
-    expect(ack).toEqual({ ok: true, unreadCount: 0 });
+    expect(ack).toEqual({ ok: true, unreadCount: 0, mentionCount: 0 });
     await expectProbeStillSends();
   });
 
