@@ -62,14 +62,16 @@ suite(
       ]);
       await api.register('maya', 'Maya');
       noelId = (await api.register('noel', 'Noel')).id;
-      await api.register('olive', 'Olive');
+      const oliveId = (await api.register('olive', 'Olive')).id;
+      // Registered, but no member of the group: never offered as a mention.
+      await api.register('pia', 'Pia');
       // Maya owns the group: she may delete anyone's message in it, Noel only his own.
       const owner = new ParleyClient({ baseUrl: api.baseUrl });
       await owner.login({ username: 'maya', password: PASSWORD });
       await owner.http.createConversation({
         type: 'group',
         name: 'Plans',
-        memberIds: [noelId],
+        memberIds: [noelId, oliveId],
       });
       owner.close();
 
@@ -91,12 +93,28 @@ suite(
 
     it('mentions: @ suggests members by keyboard, highlights the mention, badges "1 mentions"', async () => {
       await send(maya, 'Good morning');
-      await composer(maya).fill('');
-      await composer(maya).pressSequentially('Lunch @n');
       const suggestions = maya.getByRole('listbox', { name: 'Mention suggestions' });
+      const selected = suggestions.getByRole('option', { selected: true });
+      // A bare @ offers every other member; arrows move the choice, Tab takes it.
+      await composer(maya).pressSequentially('@');
+      await shown(suggestions.getByRole('option', { name: /Olive/ }));
+      expect(await suggestions.getByRole('option').allTextContents()).toEqual([
+        'Noel@noel',
+        'Olive@olive',
+      ]);
+      expect(await selected.textContent()).toBe('Noel@noel');
+      await composer(maya).press('ArrowDown');
+      expect(await selected.textContent()).toBe('Olive@olive');
+      await composer(maya).press('ArrowDown');
+      expect(await selected.textContent()).toBe('Noel@noel');
+      await composer(maya).press('ArrowUp');
+      await composer(maya).press('Tab');
+      expect(await composer(maya).inputValue()).toBe('@Olive ');
+      await composer(maya).fill('');
+
+      await composer(maya).pressSequentially('Lunch @n');
       await shown(suggestions.getByRole('option', { name: /Noel/ }));
-      // Olive is no member: only members are offered.
-      expect(await suggestions.getByRole('option', { name: /Olive/ }).count()).toBe(0);
+      expect(await suggestions.getByRole('option').count()).toBe(1);
       await composer(maya).press('Escape');
       await noneLeft(suggestions);
       await composer(maya).pressSequentially('o');
