@@ -5,7 +5,7 @@ import {
   useMemo,
   useRef,
   useState,
-  type HTMLAttributes,
+  type ComponentPropsWithRef,
   type ReactNode,
 } from 'react';
 import { Avatar } from '@/components/ui/avatar';
@@ -47,7 +47,7 @@ interface BubbleFrameProps {
   aside?: ReactNode;
   seq?: number;
   highlighted?: boolean;
-  rowProps?: HTMLAttributes<HTMLLIElement>;
+  rowProps?: ComponentPropsWithRef<'li'>;
 }
 
 function BubbleFrame({
@@ -190,10 +190,16 @@ export const MessageBubble = memo(function MessageBubble({
   const showActions = !deleted && (hovered || focused || pressed || pickerAnchor !== null);
   const canDelete = own || actions.canModerate;
 
-  const rowProps: HTMLAttributes<HTMLLIElement> = {
-    // Move, not only enter: after an action hid them, the pointer is still over the row.
-    onMouseMove: () => setHovered(true),
-    onMouseLeave: () => setHovered(false),
+  const rowProps: ComponentPropsWithRef<'li'> = {
+    // A mouse only (a tap's emulated mouse events do not count), and on every move, not only
+    // on enter: after an action hid them, the pointer is still over the row.
+    onPointerMove: (event) => {
+      if (event.pointerType === 'mouse') setHovered(true);
+      else if (event.pointerType === 'touch' && (event.movementX || event.movementY)) cancelPress();
+    },
+    onPointerLeave: (event) => {
+      if (event.pointerType === 'mouse') setHovered(false);
+    },
     // Keyboard focus only: a click focuses the row too, and hovering covers the mouse.
     onFocus: (event) => setFocused(event.target.matches(':focus-visible')),
     onBlur: (event) => {
@@ -205,9 +211,6 @@ export const MessageBubble = memo(function MessageBubble({
       pressTimer.current = setTimeout(() => setPressed(true), LONG_PRESS_MS);
     },
     onPointerUp: cancelPress,
-    onPointerMove: (event) => {
-      if (event.pointerType === 'touch' && (event.movementX || event.movementY)) cancelPress();
-    },
     onPointerCancel: cancelPress,
     // The browser's own long-press menu would cover the actions.
     onContextMenu: (event) => {
@@ -225,7 +228,7 @@ export const MessageBubble = memo(function MessageBubble({
       seq={message.seq}
       highlighted={highlighted || actions.editingSeq === message.seq}
       // Focusable, so a keyboard reaches the actions: Tab to the message, then to its buttons.
-      rowProps={{ ...rowProps, ref: rowRef, tabIndex: 0 } as HTMLAttributes<HTMLLIElement>}
+      rowProps={{ ...rowProps, ref: rowRef, tabIndex: 0 }}
       header={
         message.replyToSeq !== null &&
         !deleted && (
