@@ -97,7 +97,8 @@ async function seed() {
   return { conversationId: conversation.id, clicker };
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 const summary = (samples) => {
   const sorted = [...samples].sort((a, b) => a - b);
   return [0.5, 0.9, 0.99].map((p) => percentile(sorted, p).toFixed(2));
