@@ -342,6 +342,42 @@ describe('MessageLedger: the rev cursor', () => {
     expect(seqs(sut.acceptLive(message(conversationA, 14, 21), live))).toEqual([14]);
   });
 
+  it('with `hasMore`: keeps the rev when live messages were released past the answer meanwhile', () => {
+    const sut = new MessageLedger([{ conversationId: conversationA, seq: 10, rev: 10 }]);
+    // Asked from seq 10; 11 and 12 come live meanwhile, then 12 is edited (rev 14) and 11
+    // (rev 15), and the answer, one message per round, is read after that.
+    sut.acceptLive(message(conversationA, 11), live);
+    sut.acceptLive(message(conversationA, 12), live);
+    const outcome = sut.acceptSynced(
+      conversationA,
+      answer([edited(conversationA, 11, 15)], { hasMore: true }),
+    );
+    expect(states(outcome.updated)).toEqual(['11@15']);
+    // The answer says nothing of 12, released as it was sent: rev 14 must still be asked for.
+    expect(cursorOf(sut)).toEqual({ conversationId: conversationA, seq: 12, rev: 12 });
+
+    const next = sut.acceptSynced(
+      conversationA,
+      answer([], { updated: [edited(conversationA, 12, 14), edited(conversationA, 11, 15)] }),
+    );
+    expect(states(next.updated)).toEqual(['12@14']);
+    expect(cursorOf(sut)?.rev).toBe(15);
+  });
+
+  it('starts a first seen conversation’s rev below live messages the answer does not cover', () => {
+    const sut = new MessageLedger();
+    // Live 4 came before the answer (the conversation's latest two messages, 7 and 8); 4 was
+    // edited (rev 9) while this client was away, so its state here is its first.
+    sut.acceptLive(message(conversationB, 4, 4), syncing);
+    const outcome = sut.acceptSynced(
+      conversationB,
+      answer([message(conversationB, 7, 10), message(conversationB, 8, 11)]),
+    );
+    expect(seqs(outcome)).toEqual([4]);
+    expect(cursorOf(sut)).toEqual({ conversationId: conversationB, seq: 4, rev: 4 });
+    expect(sut.hasGapIn(conversationB)).toBe(true);
+  });
+
   it('starts the rev of a conversation first seen in a sync answer from that answer', () => {
     const sut = new MessageLedger();
     // A live change of the answer's last message crossed the answer: it counts once.
@@ -364,7 +400,9 @@ describe('MessageLedger: the rev cursor', () => {
 
   it('or from the first live message it releases, whichever comes first', () => {
     const sut = new MessageLedger([{ conversationId: conversationA, seq: 10 }]);
-    sut.acceptChange(edited(conversationA, 4, 20), live);
+    expect(states(sut.acceptChange(edited(conversationA, 4, 20), live))).toEqual(['4@20']);
+    // Its live echo after the ack: the same state, not news.
+    expect(sut.acceptChange(edited(conversationA, 4, 20), live)).toEqual([]);
     expect(cursorOf(sut)).toEqual({ conversationId: conversationA, seq: 10 });
 
     sut.acceptLive(message(conversationA, 11, 25), live);

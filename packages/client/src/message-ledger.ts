@@ -59,7 +59,8 @@ interface ConversationLedger {
   coveredFromSeq: number;
   /**
    * The rev of the state released for messages whose state is newer than `rev`, by seq: an
-   * older or equal state arriving later is dropped. Kept only above `rev`, so it stays small.
+   * older or equal state arriving later is dropped. Kept only above `rev` (or while it is
+   * unknown), so it stays small.
    */
   releasedRevs: Map<number, number>;
 }
@@ -73,9 +74,10 @@ interface ConversationLedger {
  * is tracked like `seq` so that `sync` brings every change missed (its `updated` list).
  * @example
  * const ledger = new MessageLedger([{ conversationId, seq: 10, rev: 14 }]);
- * ledger.acceptLive(message12, { syncing: false }); // [] (11 is missing)
- * ledger.acceptLive(message11, { syncing: false }); // [message11, message12]
+ * ledger.acceptLive(message12, { syncing: false }); // { released: [] } (11 is missing)
+ * ledger.acceptLive(message11, { syncing: false }); // { released: [message11, message12] }
  * ledger.acceptChange(editOf11, { syncing: false }); // [editOf11]
+ * ledger.acceptChange(editOf11, { syncing: false }); // [] (not newer)
  */
 export class MessageLedger {
   private readonly conversations = new Map<string, ConversationLedger>();
@@ -93,8 +95,8 @@ export class MessageLedger {
   }
 
   /**
-   * A message from a live event or a send ack; returns the messages it releases, in order.
-   * The first message of an unknown conversation starts its history, unless a sync is running:
+   * A message from a live event or a send ack; returns the messages it releases, in order (and,
+   * for a message released before, its state if newer). The first message of an unknown conversation starts its history, unless a sync is running:
    * then the sync answer, which may bring earlier messages, decides.
    */
   acceptLive(message: Message, options: { syncing: boolean }): LedgerRelease {
@@ -152,11 +154,14 @@ export class MessageLedger {
     const messages = synced.messages.filter((message) => message.conversationId === conversationId);
     const updated = synced.updated.filter((message) => message.conversationId === conversationId);
     const firstSeen = ledger.releasedSeq === null;
+    /** Live messages that start the history below the answer's first message. */
+    let heldBelowAnswer: Message[] = [];
     if (ledger.releasedSeq === null) {
-      const lowestSeq = Math.min(
-        ...messages.map((message) => message.seq),
-        ...ledger.heldBack.keys(),
+      const answerFirstSeq = Math.min(...messages.map((message) => message.seq));
+      heldBelowAnswer = [...ledger.heldBack.values()].filter(
+        (message) => message.seq < answerFirstSeq,
       );
+      const lowestSeq = Math.min(answerFirstSeq, ...ledger.heldBack.keys());
       startHistory(ledger, Number.isFinite(lowestSeq) ? lowestSeq - 1 : 0, outcome);
     }
     const releasedBefore = ledger.releasedSeq ?? 0;
@@ -166,7 +171,11 @@ export class MessageLedger {
     ledger.syncedThroughSeq = synced.hasMore
       ? Math.max(releasedBefore, ...messages.map((message) => message.seq))
       : null;
-    applyRevRules(ledger, { ...synced, messages, updated }, { firstSeen, releasedBefore });
+    applyRevRules(
+      ledger,
+      { ...synced, messages, updated },
+      { firstSeen, releasedBefore, heldBelowAnswer },
+    );
     outcome.released = release(ledger);
     return outcome;
   }
@@ -333,9 +342,9 @@ function holdChange(ledger: ConversationLedger, message: Message, outcome: Ledge
   outcome.updated.push(message);
 }
 
-/** Remembers the rev of a state handed on, while `rev` does not vouch for it yet. */
+/** Remembers the rev of a state handed on, while `rev` does not vouch for it (yet). */
 function noteReleased(ledger: ConversationLedger, message: Message): void {
-  if (ledger.rev !== null && message.rev > ledger.rev) {
+  if (ledger.rev === null || message.rev > ledger.rev) {
     ledger.releasedRevs.set(message.seq, message.rev);
   }
 }
@@ -409,19 +418,30 @@ function forgetBelow(ledger: ConversationLedger, rev: number): void {
  *   makes them wait for the next answer, which brings their current state. (Released from a
  *   live message:new instead, such a message would show its first state while `rev` claims a
  *   later change of it.)
+ * - With `hasMore`, when the client released messages past the answer's last one while the
+ *   answer was on its way (the cursor it was asked with was lower), those were released in
+ *   states the answer does not vouch for: `rev` stays, and the revs the answer shows count as
+ *   seen; the next round, asked from the new cursors, brings the rest.
  *
  * A conversation first seen in this answer (or one whose cursor had no rev) starts from the
  * answer: its `rev` vouches only for the messages the answer brought and the ones after them.
+ * Live messages that came before the answer and start the history below its first message
+ * (the answer of an unlisted conversation brings its latest messages only) are as they were
+ * sent, and a change of theirs may have been missed: `rev` starts below the first of them, and
+ * the rev gap up to the answer's revs makes the next round fetch their changes.
  */
 function applyRevRules(
   ledger: ConversationLedger,
   synced: SyncedMessages,
-  context: { firstSeen: boolean; releasedBefore: number },
+  context: { firstSeen: boolean; releasedBefore: number; heldBelowAnswer: readonly Message[] },
 ): void {
   const revsOf = (messages: readonly Message[]) => messages.map((message) => message.rev);
   const answerRevs = [...revsOf(synced.messages), ...revsOf(synced.updated)];
   if (ledger.rev === null) {
-    if (answerRevs.length > 0 || context.firstSeen) {
+    if (context.heldBelowAnswer.length > 0) {
+      ledger.coveredFromSeq = context.releasedBefore + 1;
+      raiseRev(ledger, Math.min(...revsOf(context.heldBelowAnswer)) - 1);
+    } else if (answerRevs.length > 0 || context.firstSeen) {
       ledger.coveredFromSeq = context.releasedBefore + 1;
       // A conversation the client did not list comes with its latest messages: with none, it
       // has none, and its first message will take its first rev.
@@ -429,10 +449,12 @@ function applyRevRules(
     }
   } else if (!synced.hasMore && !synced.hasMoreUpdated) {
     raiseRev(ledger, Math.max(...answerRevs));
-  } else if (synced.hasMoreUpdated) {
-    raiseRev(ledger, Math.max(...revsOf(synced.updated)));
   } else {
-    raiseRev(ledger, Math.max(...answerRevs));
+    const answerLastSeq = Math.max(...synced.messages.map((message) => message.seq));
+    const releasedPastAnswer = synced.hasMore && context.releasedBefore > answerLastSeq;
+    if (!releasedPastAnswer) {
+      raiseRev(ledger, Math.max(...(synced.hasMoreUpdated ? revsOf(synced.updated) : answerRevs)));
+    }
   }
   seeRevs(ledger, answerRevs);
 }

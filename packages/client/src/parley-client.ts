@@ -262,8 +262,9 @@ export class ParleyClient extends TypedEventEmitter<ParleyClientEvents> {
   }
 
   /**
-   * Per conversation, the seq up to which the client holds every message. Store them with the
-   * tokens and pass them as `cursors` next time: sync then brings only what was missed.
+   * Per conversation, the seq up to which the client holds every message, and the rev up to
+   * which it holds every change to them. Store them with the tokens and pass them as `cursors`
+   * next time: sync then brings only what was missed, messages and changes.
    */
   cursors(): SyncCursor[] {
     return this.sync.cursors();
