@@ -2,12 +2,13 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import { securityHeaders } from '../common/security-headers.js';
 import type { AppConfig } from '../config/app-config.js';
-import { coalesceWrites } from '../redis/coalesce-writes.js';
+import { coalesceRedisWrites, coalesceSocketWrites } from '../common/write-coalescing.js';
 import { closeRedisClient, type RedisConnection } from '../redis/redis-connection.js';
 import { isOriginAllowed } from './handshake-origin.js';
 
@@ -47,7 +48,7 @@ export class RedisIoAdapter extends IoAdapter {
     }
     swallowPublishFailures(this.pubClient, this.logger);
     // A send batch's message:new publishes, and every other publish of the turn, in one write.
-    coalesceWrites(this.pubClient);
+    coalesceRedisWrites(this.pubClient);
     await Promise.all([this.pubClient, this.subClient].map(waitUntilReady));
   }
 
@@ -64,6 +65,10 @@ export class RedisIoAdapter extends IoAdapter {
     }) as Server;
     // Engine.IO answers its HTTP requests (handshake, long-polling) without Express.
     server.engine.use(securityHeaders());
+    // The upgraded connection is the one each WebSocket writes its frames to.
+    (this.httpServer as HttpServer | undefined)?.on('upgrade', (_request, socket: Duplex) =>
+      coalesceSocketWrites(socket),
+    );
     if (this.pubClient && this.subClient) {
       server.adapter(createAdapter(this.pubClient, this.subClient, { requestsTimeout: 3_000 }));
       this.resyncAfterOutage(server, this.subClient);

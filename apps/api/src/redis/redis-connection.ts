@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { coalesceWrites } from './coalesce-writes.js';
+import { coalesceRedisWrites } from '../common/write-coalescing.js';
 
 export type RedisStatus = 'up' | 'down' | 'disabled';
 
@@ -19,7 +19,7 @@ export class RedisConnection {
     });
     // Without a listener a lost connection would be an unhandled 'error' event and kill the process.
     client.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-    coalesceWrites(client);
+    coalesceRedisWrites(client);
     return new RedisConnection(client);
   }
 
