@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { coalesceRedisWrites, coalesceSocketWrites } from './write-coalescing.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { coalesceRedisWrites } from './write-coalescing.js';
 
 /** Counts the writes `stream` hands to the kernel (one `_write` or `_writev` each). */
 function countWrites(stream: Writable): { writes: number } {
@@ -71,36 +69,5 @@ describe.skipIf(!redisUrl)('coalesceRedisWrites (real Redis)', () => {
 
     expect(counter.writes).toBe(3);
     await client.del(key);
-  });
-});
-
-describe('coalesceSocketWrites (loopback TCP)', () => {
-  it('sends the writes of one turn in one syscall, in order, and those of the next turn too', async () => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-    await once(client, 'connect');
-    const [peer] = await accepted;
-    let received = '';
-    peer.on('data', (chunk: Buffer) => (received += chunk.toString()));
-    coalesceSocketWrites(client);
-    const counter = countWrites(client);
-
-    client.write('one ');
-    client.write('two ');
-    client.write('three ');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(counter.writes).toBe(1);
-    client.write('four');
-    await new Promise((resolve) => setImmediate(resolve));
-    await vi.waitUntil(() => received.length === 'one two three four'.length);
-
-    expect(counter.writes).toBe(2);
-    expect(received).toBe('one two three four');
-    client.destroy();
-    peer.destroy();
-    server.close();
   });
 });

@@ -17,7 +17,7 @@ function uncorkAll(): void {
 }
 
 /** Holds `stream`'s writes back until the current event-loop turn ends. */
-export function corkUntilTurnEnds(stream: Writable): void {
+function corkUntilTurnEnds(stream: Writable): void {
   if (corkedThisTurn.has(stream)) return;
   stream.cork();
   if (corkedThisTurn.size === 0) setImmediate(uncorkAll);
@@ -40,17 +40,4 @@ export function coalesceRedisWrites(client: Redis): void {
     if (!stream && client.status === 'ready' && client.stream) corkUntilTurnEnds(client.stream);
     return sendCommand(command, stream);
   }) as SendCommand;
-}
-
-/**
- * Makes a client connection's writes of one turn leave together: a sender's ack and its own
- * `message:new`, a reader's ack and the receipt:update of its read, each a WebSocket frame and
- * until now each a syscall.
- */
-export function coalesceSocketWrites(socket: Writable): void {
-  const write = socket.write;
-  socket.write = function (this: Writable, ...args: Parameters<Writable['write']>) {
-    corkUntilTurnEnds(this);
-    return write.apply(this, args);
-  } as Writable['write'];
 }

@@ -2,13 +2,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import { securityHeaders } from '../common/security-headers.js';
 import type { AppConfig } from '../config/app-config.js';
-import { coalesceRedisWrites, coalesceSocketWrites } from '../common/write-coalescing.js';
+import { coalesceRedisWrites } from '../common/write-coalescing.js';
 import { closeRedisClient, type RedisConnection } from '../redis/redis-connection.js';
 import { isOriginAllowed } from './handshake-origin.js';
 
@@ -65,10 +64,6 @@ export class RedisIoAdapter extends IoAdapter {
     }) as Server;
     // Engine.IO answers its HTTP requests (handshake, long-polling) without Express.
     server.engine.use(securityHeaders());
-    // The upgraded connection is the one each WebSocket writes its frames to.
-    (this.httpServer as HttpServer | undefined)?.on('upgrade', (_request, socket: Duplex) =>
-      coalesceSocketWrites(socket),
-    );
     if (this.pubClient && this.subClient) {
       server.adapter(createAdapter(this.pubClient, this.subClient, { requestsTimeout: 3_000 }));
       this.resyncAfterOutage(server, this.subClient);
