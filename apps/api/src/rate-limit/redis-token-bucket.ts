@@ -31,8 +31,14 @@ return {granted, retry_after}`;
  * bucket holds already bounds a lease; this bounds it for buckets configured huge (the bench's).
  */
 export const MAX_LEASE = 64;
-/** A lease not used up by then is dropped: a user who moved to another node gets it back. */
-export const LEASE_TTL_MS = 10_000;
+/**
+ * A lease not used up by then is dropped: a user who moved to another node gets it back. A
+ * minute, not seconds: a chatting user sends or reads every few seconds, and a lease that
+ * expires before its second event saves no round trip (at 10 s the bench's users, one event
+ * per 5 s each, still took half their events to Redis). How long it lives does not change how
+ * far over the limit a user can get (one lease per node), only how long a stranded one waits.
+ */
+export const LEASE_TTL_MS = 60_000;
 
 type TokenBucketRedis = Redis & {
   parleyTakeTokens(
