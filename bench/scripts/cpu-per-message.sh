@@ -27,7 +27,7 @@ case "$shape" in
   group) flags=(--preset group --nodes 1 --users 200 --rate "${RATE:-25}") ;;
   *) echo "direct or group, not $shape" >&2; exit 2 ;;
 esac
-flags+=(--targets parley --redis on --realistic --churn 0 --duration 40 --warmup 5 --drain 5)
+flags+=(--targets parley --redis on --realistic --churn 0 --duration 40 --warmup 5 --drain 15)
 out="$(mktemp -d)"
 main="${PARLEY_MAIN:-$root/apps/api/dist/main.js}"
 for run in $(seq 1 "$runs"); do
