@@ -8,7 +8,9 @@ import pg from 'pg';
 import { freePort } from './free-port.js';
 import { randomHex, sleep, waitFor } from './util.js';
 
-const parleyMain = fileURLToPath(new URL('../../apps/api/dist/main.js', import.meta.url));
+// PARLEY_MAIN: another build of the API to start instead (e.g. a copy of the build before a change).
+const parleyMain =
+  process.env.PARLEY_MAIN ?? fileURLToPath(new URL('../../apps/api/dist/main.js', import.meta.url));
 const baselineMain = fileURLToPath(new URL('./baseline/server.js', import.meta.url));
 
 /**

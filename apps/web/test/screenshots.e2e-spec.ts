@@ -54,6 +54,9 @@ describe.skipIf(!hasChromium)('screenshots', () => {
     await say('carol', design, 'New mockups are in the shared folder');
     await say('dave', design, 'Love the new colours', 'Can we go over the chat screen tomorrow?');
     await say('carol', design, 'Sure, 10:00 works for me');
+    await clients.carol.send(design.id, '@Alice Martin could you review the new chat screen?', {
+      mentions: [ids.alice],
+    });
 
     const withDave = await direct('alice', 'dave');
     await say('alice', withDave, 'Thanks for the book recommendation!');
@@ -76,6 +79,20 @@ describe.skipIf(!hasChromium)('screenshots', () => {
     await say('bob', weekendTrip, 'Perfect. The forecast says 24° and sunny ☀️');
     await say('carol', weekendTrip, 'This is the spot I meant: https://example.com/lake-view');
     await say('alice', weekendTrip, 'Looks amazing!\nI will book the picnic table 🧺');
+    // Reactions, an edit and a reply with a mention (contract section 6).
+    await clients.bob.react(weekendTrip.id, 1, '👍', true);
+    await clients.carol.react(weekendTrip.id, 1, '👍', true);
+    await clients.dave.react(weekendTrip.id, 1, '🎉', true);
+    await clients.carol.editMessage(
+      weekendTrip.id,
+      3,
+      'Yes please 🙌 I will bring the kayak and two paddles',
+    );
+    await clients.dave.send(weekendTrip.id, 'Works for me @Alice Martin, I will bring coffee ☕', {
+      replyToSeq: 5,
+      mentions: [ids.alice],
+    });
+    await clients.bob.react(weekendTrip.id, 8, '❤️', true);
 
     const withBob = await direct('bob', 'alice');
     await say('bob', withBob, 'Did you see the photos from last weekend?');
@@ -154,6 +171,23 @@ describe.skipIf(!hasChromium)('screenshots', () => {
       if (size === 'phone') await shot(page, 'phone-conversations');
       await openWeekendTrip(page, reply);
       await shot(page, `${size}-chat`);
+      if (size === 'desktop') {
+        // A message's actions on hover, and the reaction picker.
+        const row = page
+          .getByRole('log', { name: 'Messages' })
+          .getByRole('listitem')
+          .filter({ hasText: 'I will bring coffee' });
+        await row.hover();
+        await row.getByRole('button', { name: 'React' }).click();
+        const picker = page.getByRole('dialog', { name: 'Choose a reaction' });
+        await picker.getByRole('button', { name: 'thumbs up' }).waitFor();
+        await page.waitForTimeout(300);
+        await page.screenshot({
+          path: join(outputDir, 'desktop-message-actions.png'),
+          animations: 'disabled',
+        });
+        await page.keyboard.press('Escape');
+      }
       await page.getByRole('button', { name: 'Members' }).click();
       await page.getByRole('dialog', { name: 'Group info' }).getByText('Owner').waitFor();
       await page

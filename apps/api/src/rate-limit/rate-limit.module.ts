@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { RedisConnection } from '../redis/redis-connection.js';
-import { RedisTokenBucket } from './redis-token-bucket.js';
+import { MAX_LEASE, RedisTokenBucket } from './redis-token-bucket.js';
 import { MemoryTokenBucket, type RateLimiter } from './token-bucket.js';
 
 /** Per-user `message:send` bucket (`SEND_RATE_BURST`, `SEND_RATE_PER_SEC`). */
@@ -52,6 +52,12 @@ const API_DOCS_PER_SEC = 1;
 interface BucketSize {
   capacity: number;
   refillPerSec: number;
+  /**
+   * Counts a socket event (a send, a receipt, typing): the node may lease tokens ahead so that
+   * a user far below the limit costs no Redis round trip per event (`RedisTokenBucket`). The
+   * others (logins, handshakes, REST writes) are rare, and exact to the token across nodes.
+   */
+  perEvent?: boolean;
 }
 
 /** A bucket of `perMinute` tokens, refilled evenly over the minute. */
@@ -62,14 +68,26 @@ const BUCKETS: [token: symbol, name: string, size: (config: AppConfig) => Bucket
   [
     SEND_RATE_LIMITER,
     'send',
-    (config) => ({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec }),
+    (config) => ({
+      capacity: config.sendRateBurst,
+      refillPerSec: config.sendRatePerSec,
+      perEvent: true,
+    }),
+  ],
+  [
+    TYPING_RATE_LIMITER,
+    'typing',
+    () => ({ capacity: TYPING_BURST, refillPerSec: TYPING_PER_SEC, perEvent: true }),
   ],
   [
     CHANGE_RATE_LIMITER,
     'change',
-    (config) => ({ capacity: config.changeRateBurst, refillPerSec: config.changeRatePerSec }),
+    (config) => ({
+      capacity: config.changeRateBurst,
+      refillPerSec: config.changeRatePerSec,
+      perEvent: true,
+    }),
   ],
-  [TYPING_RATE_LIMITER, 'typing', () => ({ capacity: TYPING_BURST, refillPerSec: TYPING_PER_SEC })],
   [AUTH_RATE_LIMITER, 'auth', (config) => perMinute(config.authRatePerMin)],
   [
     CONVERSATION_CREATE_RATE_LIMITER,
@@ -98,7 +116,9 @@ const BUCKETS: [token: symbol, name: string, size: (config: AppConfig) => Bucket
 /** Shared through Redis when there is one, so limits hold across nodes; per node otherwise. */
 function tokenBucket(name: string, size: BucketSize, redis: RedisConnection): RateLimiter {
   const local = new MemoryTokenBucket(size);
-  return redis.client ? new RedisTokenBucket(redis.client, name, size, local) : local;
+  if (!redis.client) return local;
+  const maxLease = size.perEvent ? MAX_LEASE : 0;
+  return new RedisTokenBucket(redis.client, name, { ...size, maxLease }, local);
 }
 
 @Global()
@@ -115,11 +135,12 @@ function tokenBucket(name: string, size: BucketSize, redis: RedisConnection): Ra
       inject: [AppConfig, RedisConnection],
       useFactory: (config: AppConfig, redis: RedisConnection): ReadRateLimiters => {
         const size = { capacity: config.readRateBurst, refillPerSec: config.readRatePerSec };
+        const perEvent = { ...size, perEvent: true };
         return {
-          markRead: tokenBucket('read', size, redis),
-          markDelivered: tokenBucket('delivered', size, redis),
-          joinConversation: tokenBucket('join', size, redis),
-          sync: tokenBucket('sync', size, redis),
+          markRead: tokenBucket('read', perEvent, redis),
+          markDelivered: tokenBucket('delivered', perEvent, redis),
+          joinConversation: tokenBucket('join', perEvent, redis),
+          sync: tokenBucket('sync', perEvent, redis),
           restRead: tokenBucket('rest-read', size, redis),
         };
       },

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Server, ServerOptions } from 'socket.io';
 import { securityHeaders } from '../common/security-headers.js';
 import type { AppConfig } from '../config/app-config.js';
+import { coalesceRedisWrites } from '../common/write-coalescing.js';
 import { closeRedisClient, type RedisConnection } from '../redis/redis-connection.js';
 import { isOriginAllowed } from './handshake-origin.js';
 
@@ -45,6 +46,8 @@ export class RedisIoAdapter extends IoAdapter {
       client.on('error', (error) => this.logger.warn({ err: error }, 'redis pub/sub error'));
     }
     swallowPublishFailures(this.pubClient, this.logger);
+    // A send batch's message:new publishes, and every other publish of the turn, in one write.
+    coalesceRedisWrites(this.pubClient);
     await Promise.all([this.pubClient, this.subClient].map(waitUntilReady));
   }
 

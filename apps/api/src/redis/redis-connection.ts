@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { coalesceRedisWrites } from '../common/write-coalescing.js';
 
 export type RedisStatus = 'up' | 'down' | 'disabled';
 
@@ -18,6 +19,7 @@ export class RedisConnection {
     });
     // Without a listener a lost connection would be an unhandled 'error' event and kill the process.
     client.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+    coalesceRedisWrites(client);
     return new RedisConnection(client);
   }
 

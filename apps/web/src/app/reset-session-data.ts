@@ -1,4 +1,6 @@
+import { quotedMessagesCache } from '@/features/chat/api/message-changes';
 import { resetMessagesCache } from '@/features/chat/api/messages-cache';
+import { useComposerModeStore } from '@/features/chat/stores/composer-mode-store';
 import { useDraftsStore } from '@/features/chat/stores/drafts-store';
 import { useRejectedSendsStore } from '@/features/chat/stores/rejected-sends-store';
 import { useTypingStore } from '@/features/chat/stores/typing-store';
@@ -9,6 +11,8 @@ import { usePresenceStore } from '@/stores/presence-store';
 export function resetSessionData(): void {
   resetConversationsCache();
   resetMessagesCache();
+  quotedMessagesCache.update(() => ({}));
+  useComposerModeStore.getState().clear();
   useDraftsStore.getState().clear();
   useRejectedSendsStore.getState().clear();
   useTypingStore.getState().clear();

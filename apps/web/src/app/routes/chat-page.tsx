@@ -65,7 +65,8 @@ export function ChatPage({ ownUserId, onLogout }: ChatPageProps) {
     [openConversation],
   );
   const onMarkedRead = useCallback(
-    (id: string, seq: number, unreadCount: number) => applyRead(id, seq, unreadCount),
+    (id: string, seq: number, unreadCount: number, mentionCount: number) =>
+      applyRead(id, seq, unreadCount, mentionCount),
     [],
   );
 

@@ -2,6 +2,7 @@ import type { Message } from '@parley/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   addMessages,
+  applyMessageUpdate,
   mergeMessages,
   messagesCache,
   resetMessagesCache,
@@ -18,6 +19,13 @@ function message(seq: number): Message {
     content: `message ${seq}`,
     type: 'text',
     createdAt: new Date(2025, 0, 1, 12, seq).toISOString(),
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
   };
 }
 const seqs = (messages: readonly Message[]) => messages.map((each) => each.seq);
@@ -39,6 +47,42 @@ describe('mergeMessages', () => {
     const existing = [message(1), message(2)];
     expect(mergeMessages(existing, [message(2), message(1)])).toBe(existing);
     expect(mergeMessages(existing, [])).toBe(existing);
+  });
+
+  it('takes the state with the higher rev, whichever arrives first', () => {
+    const edited = {
+      ...message(2),
+      rev: 7,
+      content: 'fixed',
+      editedAt: '2025-01-01T12:30:00.000Z',
+    };
+    const merged = mergeMessages([message(1), message(2), message(3)], [edited]);
+    expect(merged.map((each) => each.content)).toEqual(['message 1', 'fixed', 'message 3']);
+    // A stale page afterwards leaves the edit in place.
+    expect(mergeMessages(merged, [message(2)])).toBe(merged);
+  });
+});
+
+describe('applyMessageUpdate', () => {
+  beforeEach(() => {
+    resetMessagesCache();
+    updateConversationMessages('c1', (state) => ({ ...state, loaded: true }));
+    addMessages('c1', [message(1), message(2)]);
+  });
+
+  it('replaces a held message by its newer state', () => {
+    applyMessageUpdate({
+      ...message(2),
+      rev: 5,
+      content: '',
+      deletedAt: '2025-01-01T13:00:00.000Z',
+    });
+    expect(messagesCache.get()['c1']!.messages[1]).toMatchObject({ content: '', rev: 5 });
+  });
+
+  it('leaves out a message not held: the page that loads it brings its latest state', () => {
+    applyMessageUpdate({ ...message(9), rev: 12 });
+    expect(seqs(messagesCache.get()['c1']!.messages)).toEqual([1, 2]);
   });
 });
 

@@ -30,7 +30,15 @@ export function resetMessagesCache(): void {
   messagesCache.update(() => ({}));
 }
 
-/** `existing` and `incoming` merged: ascending by seq, one message per seq. */
+/** The later of two states of one message: edits, deletes and reactions raise its `rev`. */
+export function laterState(existing: Message, incoming: Message): Message {
+  return incoming.rev > existing.rev ? incoming : existing;
+}
+
+/**
+ * `existing` and `incoming` merged: ascending by seq, one message per seq, each in its latest
+ * state (the highest `rev`), so a stale page never undoes an edit that arrived live.
+ */
 export function mergeMessages(
   existing: readonly Message[],
   incoming: readonly Message[],
@@ -43,8 +51,10 @@ export function mergeMessages(
   for (const message of existing) bySeq.set(message.seq, message);
   let changed = false;
   for (const message of incoming) {
-    if (!bySeq.has(message.seq)) {
-      bySeq.set(message.seq, message);
+    const known = bySeq.get(message.seq);
+    const next = known ? laterState(known, message) : message;
+    if (next !== known) {
+      bySeq.set(message.seq, next);
       changed = true;
     }
   }
@@ -77,6 +87,16 @@ export function addMessages(conversationId: string, messages: readonly Message[]
     const foundOldest = current.fetchState.foundOldest || merged[0]?.seq === 1;
     return { ...current, messages: merged, fetchState: { ...current.fetchState, foundOldest } };
   });
+}
+
+/**
+ * A message's new state (`message:updated`, or the answer to our own edit, delete or reaction):
+ * replaces the held copy when it is newer. A message not held is left to the page that loads it.
+ */
+export function applyMessageUpdate(message: Message): void {
+  const current = messagesCache.get()[message.conversationId];
+  if (!current?.messages.some((held) => held.seq === message.seq)) return;
+  addMessages(message.conversationId, [message]);
 }
 
 export function forgetConversationMessages(conversationId: string): void {

@@ -40,7 +40,7 @@ describe('sendMessage', () => {
     const [entry] = useRejectedSendsStore.getState().entries;
     client.send.mockImplementationOnce(() => new Promise<Message>(() => undefined));
     retryRejected(client, entry!.localId);
-    expect(client.send).toHaveBeenLastCalledWith('c1', 'hello');
+    expect(client.send).toHaveBeenLastCalledWith('c1', 'hello', {});
     expect(useRejectedSendsStore.getState().entries).toEqual([]);
   });
 });

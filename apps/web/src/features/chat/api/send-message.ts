@@ -1,4 +1,4 @@
-import { isFinalSendError, type ParleyClient } from '@parley/client';
+import { isFinalSendError, type ParleyClient, type SendOptions } from '@parley/client';
 import type { Message } from '@parley/protocol';
 import { errorMessage } from '@/utils/error-message';
 import { useRejectedSendsStore } from '../stores/rejected-sends-store';
@@ -8,7 +8,12 @@ import { useRejectedSendsStore } from '../stores/rejected-sends-store';
  * failures leave a `failed` entry in the outbox, shown with Retry from there; success needs
  * nothing here: the message arrives as the SDK's `message` event, in order.
  */
-function keepIfRefused(sending: Promise<Message>, conversationId: string, content: string): void {
+function keepIfRefused(
+  sending: Promise<Message>,
+  conversationId: string,
+  content: string,
+  options: SendOptions = {},
+): void {
   const queuedAt = new Date().toISOString();
   sending.catch((error: unknown) => {
     if (!isFinalSendError(error)) return;
@@ -16,6 +21,7 @@ function keepIfRefused(sending: Promise<Message>, conversationId: string, conten
       localId: crypto.getRandomValues(new Uint32Array(2)).join('-'),
       conversationId,
       content,
+      options,
       queuedAt,
       error: errorMessage(error),
     });
@@ -27,8 +33,13 @@ function keepIfRefused(sending: Promise<Message>, conversationId: string, conten
  * goes out when connected, exactly once, and turns into the stored message when the SDK
  * releases it as a `message`.
  */
-export function sendMessage(client: ParleyClient, conversationId: string, content: string): void {
-  keepIfRefused(client.send(conversationId, content), conversationId, content);
+export function sendMessage(
+  client: ParleyClient,
+  conversationId: string,
+  content: string,
+  options: SendOptions = {},
+): void {
+  keepIfRefused(client.send(conversationId, content, options), conversationId, content, options);
 }
 
 /** Sends a `failed` outbox entry again. */
@@ -47,5 +58,5 @@ export function retryRejected(client: ParleyClient, localId: string): void {
   const entry = store.entries.find((rejected) => rejected.localId === localId);
   if (!entry) return;
   store.remove(localId);
-  sendMessage(client, entry.conversationId, entry.content);
+  sendMessage(client, entry.conversationId, entry.content, entry.options);
 }

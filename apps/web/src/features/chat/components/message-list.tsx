@@ -24,7 +24,13 @@ export interface MessageListProps {
   onRetryLoad: () => void;
   onRetrySend: (pending: PendingMessage) => void;
   onDiscardSend: (pending: PendingMessage) => void;
+  /** A message to scroll to (a clicked quote): older pages load until it is there. */
+  jumpTarget: { seq: number } | null;
+  onJumpDone: () => void;
 }
+
+/** How long a message scrolled to by its quote stays outlined. */
+const HIGHLIGHT_MS = 1500;
 
 interface ScrollSnapshot {
   scrollTop: number;
@@ -53,6 +59,8 @@ export function MessageList({
   onRetryLoad,
   onRetrySend,
   onDiscardSend,
+  jumpTarget,
+  onJumpDone,
 }: MessageListProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const snapshot = useRef<ScrollSnapshot>({
@@ -63,6 +71,7 @@ export function MessageList({
     lastKey: null,
   });
   const [showJump, setShowJump] = useState(false);
+  const [highlightedSeq, setHighlightedSeq] = useState<number | null>(null);
 
   const remember = (element: HTMLDivElement) => {
     const atBottom =
@@ -118,6 +127,27 @@ export function MessageList({
       onLoadOlder();
     }
   }, [items, hasOlder, loadingOlder, onLoadOlder]);
+
+  // A clicked quote: scroll to its message once it is in the list, loading older pages first.
+  useEffect(() => {
+    const element = scrollRef.current;
+    if (!element || !jumpTarget) return;
+    const row = element.querySelector<HTMLElement>(`[data-seq="${jumpTarget.seq}"]`);
+    if (row) {
+      row.scrollIntoView({ block: 'center' });
+      setHighlightedSeq(jumpTarget.seq);
+      onJumpDone();
+      return;
+    }
+    if (!hasOlder || error) onJumpDone();
+    else if (!loadingOlder) onLoadOlder();
+  }, [jumpTarget, items, hasOlder, loadingOlder, error, onLoadOlder, onJumpDone]);
+
+  useEffect(() => {
+    if (highlightedSeq === null) return;
+    const timer = setTimeout(() => setHighlightedSeq(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [highlightedSeq]);
 
   const onScroll = () => {
     const element = scrollRef.current;
@@ -204,6 +234,7 @@ export function MessageList({
                       fromGroupPeer={item.fromGroupPeer}
                       continuesRun={item.continuesRun}
                       endsRun={item.endsRun}
+                      highlighted={item.message.seq === highlightedSeq}
                       status={
                         item.own ? deliveryStatus(item.message.seq, members, ownUserId) : null
                       }

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useSocket, useSocketEvent } from '@/hooks/use-socket';
-import { addMessages, forgetConversationMessages } from '../api/messages-cache';
+import { applyQuotedUpdate } from '../api/message-changes';
+import { addMessages, applyMessageUpdate, forgetConversationMessages } from '../api/messages-cache';
 import { useTypingStore } from '../stores/typing-store';
 
 /** Delivered receipts of a burst (a sync brings many messages) go out as one per conversation. */
@@ -42,6 +43,11 @@ export function useChatEvents(ownUserId: string): void {
     const queued = delivered.current.get(message.conversationId) ?? 0;
     delivered.current.set(message.conversationId, Math.max(queued, message.seq));
     deliveredTimer.current ??= setTimeout(flushDelivered, DELIVERED_BATCH_MS);
+  });
+  // An edit, delete or reaction (live, or found by sync after a reconnect): the whole new state.
+  useSocketEvent('messageUpdated', (message) => {
+    applyMessageUpdate(message);
+    applyQuotedUpdate(message);
   });
   useSocketEvent('typing', (event) => {
     if (event.userId !== ownUserId) setTyping(event.conversationId, event.userId, event.isTyping);

@@ -10,7 +10,12 @@ export function useMarkRead(
   conversationId: string,
   latestSeq: number,
   lastReadSeq: number,
-  onMarkedRead: (conversationId: string, seq: number, unreadCount: number) => void,
+  onMarkedRead: (
+    conversationId: string,
+    seq: number,
+    unreadCount: number,
+    mentionCount: number,
+  ) => void,
 ): void {
   const { client, status } = useSocket();
   const pageActive = usePageActive();
@@ -21,7 +26,8 @@ export function useMarkRead(
     if ((requested.current.get(conversationId) ?? 0) >= latestSeq) return;
     requested.current.set(conversationId, latestSeq);
     client.markRead(conversationId, latestSeq).then(
-      ({ unreadCount }) => onMarkedRead(conversationId, latestSeq, unreadCount),
+      ({ unreadCount, mentionCount }) =>
+        onMarkedRead(conversationId, latestSeq, unreadCount, mentionCount),
       () => requested.current.delete(conversationId),
     );
   }, [client, status, pageActive, conversationId, latestSeq, lastReadSeq, onMarkedRead]);

@@ -1,9 +1,12 @@
+import type { SendOptions } from '@parley/client';
 import { create } from 'zustand';
 
 export interface RejectedSend {
   localId: string;
   conversationId: string;
   content: string;
+  /** What it answers and whom it mentions: a retry sends them again. */
+  options: SendOptions;
   queuedAt: string;
   error: string;
 }

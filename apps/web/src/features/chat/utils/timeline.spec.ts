@@ -16,6 +16,13 @@ function message(seq: number, senderId: string, createdAt: string): Message {
     content: `message ${seq}`,
     type: 'text',
     createdAt,
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
   };
 }
 
@@ -114,6 +121,7 @@ describe('buildTimeline', () => {
       clientMsgId,
       rejectedId: null,
       content: 'hello',
+      replyToSeq: null,
       queuedAt: at(18, 9, 5),
       failed: false,
       error: null,

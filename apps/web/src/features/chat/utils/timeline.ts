@@ -12,6 +12,8 @@ export interface PendingMessage {
   /** The id of a refused message in the rejected-sends store (null for an outbox entry). */
   rejectedId: string | null;
   content: string;
+  /** The message it answers, shown quoted above it. */
+  replyToSeq: number | null;
   queuedAt: string;
   failed: boolean;
   /** Why it failed, when the server said. */

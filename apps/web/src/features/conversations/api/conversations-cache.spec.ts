@@ -2,12 +2,14 @@ import type { Conversation, ConversationMember, Message } from '@parley/protocol
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   applyConversationUpdate,
+  applyMessage,
   conversationsCache,
   mergeConversation,
   resetConversationsCache,
   sortByActivity,
   upsertConversations,
   withMessage,
+  withMessageChange,
   withRead,
   withReceipt,
 } from './conversations-cache';
@@ -20,7 +22,9 @@ function conversation(overrides: Partial<Conversation> = {}): Conversation {
     members: [],
     lastMessage: null,
     lastSeq: 0,
+    lastRev: 0,
     unreadCount: 0,
+    mentionCount: 0,
     lastReadSeq: 0,
     createdAt: '2025-01-01T10:00:00.000Z',
     updatedAt: '2025-01-01T10:00:00.000Z',
@@ -38,6 +42,13 @@ function message(seq: number, senderId: string, createdAt = `2025-01-01T11:0${se
     content: `message ${seq}`,
     type: 'text',
     createdAt,
+    rev: seq,
+    editedAt: null,
+    deletedAt: null,
+    replyToSeq: null,
+    mentions: [],
+    reactions: [],
+    attachments: [],
   } satisfies Message;
 }
 
@@ -67,6 +78,39 @@ describe('withMessage', () => {
     );
     expect(sut).toMatchObject({ lastSeq: 2, unreadCount: 2 });
     expect(sut.lastMessage?.seq).toBe(2);
+  });
+
+  it('counts a new message that mentions us, once', () => {
+    const mentioning = { ...message(1, 'ann'), mentions: ['me'] };
+    const once = withMessage(conversation(), mentioning, 'me');
+    expect(once.mentionCount).toBe(1);
+    expect(withMessage(once, mentioning, 'me').mentionCount).toBe(1);
+    expect(
+      withMessage(conversation(), { ...message(1, 'ann'), mentions: ['bob'] }, 'me'),
+    ).toMatchObject({
+      mentionCount: 0,
+    });
+  });
+
+  it('clears the mentions when we write: we have read everything before it', () => {
+    const sut = withMessage(conversation({ lastSeq: 1, mentionCount: 1 }), message(2, 'me'), 'me');
+    expect(sut.mentionCount).toBe(0);
+  });
+});
+
+describe('withMessageChange', () => {
+  it('shows the new state of the last message in the preview, never an older one', () => {
+    const known = conversation({ lastSeq: 2, lastMessage: message(2, 'ann') });
+    const deleted = {
+      ...message(2, 'ann'),
+      rev: 9,
+      content: '',
+      deletedAt: '2025-01-01T12:00:00.000Z',
+    };
+    const sut = withMessageChange(known, deleted);
+    expect(sut.lastMessage).toEqual(deleted);
+    expect(withMessageChange(sut, message(2, 'ann'))).toBe(sut);
+    expect(withMessageChange(known, { ...message(1, 'ann'), rev: 10 })).toBe(known);
   });
 });
 
@@ -105,6 +149,19 @@ describe('withReceipt', () => {
 });
 
 describe('withRead', () => {
+  it("takes the server's exact count when a deleted message stops counting", () => {
+    const known = conversation({ lastSeq: 4, lastReadSeq: 2, unreadCount: 2, mentionCount: 1 });
+    expect(withRead(known, 2, 1, 0)).toMatchObject({ lastSeq: 4, unreadCount: 1, mentionCount: 0 });
+    // Counts for a watermark behind ours are stale.
+    expect(withRead(known, 1, 3, 1)).toMatchObject({ lastReadSeq: 2, unreadCount: 2 });
+  });
+
+  it("takes the server's mention count, and none once read to the end", () => {
+    const known = conversation({ lastSeq: 5, lastReadSeq: 1, unreadCount: 4, mentionCount: 2 });
+    expect(withRead(known, 3, 2, 1)).toMatchObject({ unreadCount: 2, mentionCount: 1 });
+    expect(withRead(known, 5)).toMatchObject({ unreadCount: 0, mentionCount: 0 });
+  });
+
   it('never moves the watermark back', () => {
     const sut = withRead(conversation({ lastSeq: 5, lastReadSeq: 4, unreadCount: 1 }), 2);
     expect(sut).toMatchObject({ lastReadSeq: 4, unreadCount: 1 });
@@ -117,6 +174,14 @@ describe('withRead', () => {
 });
 
 describe('mergeConversation', () => {
+  it("takes the counts of a page that is as new as what we hold: the server's are exact", () => {
+    const live = conversation({ lastSeq: 6, lastReadSeq: 2, unreadCount: 4, mentionCount: 1 });
+    const page = conversation({ lastSeq: 6, lastReadSeq: 2, unreadCount: 3, mentionCount: 0 });
+    expect(mergeConversation(live, page)).toMatchObject({ unreadCount: 3, mentionCount: 0 });
+    const stale = conversation({ lastSeq: 5, lastReadSeq: 2, unreadCount: 3, mentionCount: 0 });
+    expect(mergeConversation(live, stale)).toMatchObject({ unreadCount: 4, mentionCount: 1 });
+  });
+
   it('takes names and members from the newer view and seqs by maximum', () => {
     const live = conversation({ lastSeq: 6, lastReadSeq: 6, lastMessage: message(6, 'me') });
     const stalePage = conversation({
@@ -179,6 +244,13 @@ describe('applyConversationUpdate', () => {
       unreadCount: 3,
       updatedAt: '2025-01-01T12:00:00.000Z',
     });
+  });
+
+  it('still counts a message the shared form announced before the message arrived', () => {
+    upsertConversations([conversation({ type: 'group', lastSeq: 5, lastReadSeq: 5 })]);
+    applyConversationUpdate(shared({ type: 'group', name: 'Renamed', lastSeq: 6 }));
+    applyMessage(message(6, 'ann'), 'me');
+    expect(conversationsCache.get().byId.c1).toMatchObject({ lastSeq: 6, unreadCount: 1 });
   });
 
   it('takes the whole form of a conversation we were just added to', () => {

@@ -1,5 +1,6 @@
 import { mergeConversationUpdate } from '@parley/client';
 import {
+  isViewerConversation,
   unreadUpperBound,
   type Conversation,
   type ConversationMember,
@@ -41,11 +42,21 @@ export function resetConversationsCache(): void {
 
 const later = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b);
 
-function withUnread(conversation: Conversation): Conversation {
-  return {
-    ...conversation,
-    unreadCount: unreadUpperBound(conversation.lastSeq, conversation.lastReadSeq),
-  };
+/**
+ * The counts kept within what the seqs allow: never more unread than messages after the
+ * watermark, never more mentions than unread. Within that, the server's exact counts (deleted
+ * messages left out) are kept as it gave them.
+ */
+function bounded(conversation: Conversation): Conversation {
+  const unread = Math.min(
+    conversation.unreadCount,
+    unreadUpperBound(conversation.lastSeq, conversation.lastReadSeq),
+  );
+  const mentions = Math.min(conversation.mentionCount, unread);
+  if (unread === conversation.unreadCount && mentions === conversation.mentionCount) {
+    return conversation;
+  }
+  return { ...conversation, unreadCount: unread, mentionCount: mentions };
 }
 
 /** The member with their watermarks moved up to the given ones, never back. */
@@ -77,7 +88,8 @@ function mergeMembers(
 
 /**
  * Combines two views of one conversation: names and members from the newer, seqs and
- * watermarks by maximum.
+ * watermarks by maximum; the counts of the view that is newer in both seqs (the server's exact
+ * ones when it is the incoming page), else what the seqs leave unread.
  */
 export function mergeConversation(
   existing: Conversation | undefined,
@@ -88,50 +100,91 @@ export function mergeConversation(
     (incoming.lastMessage?.seq ?? 0) >= (existing.lastMessage?.seq ?? 0)
       ? incoming.lastMessage
       : existing.lastMessage;
-  return withUnread({
+  const lastSeq = Math.max(existing.lastSeq, incoming.lastSeq);
+  const lastReadSeq = Math.max(existing.lastReadSeq, incoming.lastReadSeq);
+  const newer = (view: Conversation) =>
+    view.lastSeq === lastSeq && view.lastReadSeq === lastReadSeq;
+  const counts = newer(incoming)
+    ? { unreadCount: incoming.unreadCount, mentionCount: incoming.mentionCount }
+    : newer(existing)
+      ? { unreadCount: existing.unreadCount, mentionCount: existing.mentionCount }
+      : {
+          unreadCount: unreadUpperBound(lastSeq, lastReadSeq),
+          mentionCount: Math.min(existing.mentionCount, incoming.mentionCount),
+        };
+  return bounded({
     ...incoming,
+    ...counts,
     // An update sent to a whole room leaves out the per-viewer flag: keep ours.
     request: incoming.request ?? existing.request,
     members: mergeMembers(existing.members, incoming.members),
     lastMessage,
-    lastSeq: Math.max(existing.lastSeq, incoming.lastSeq),
-    lastReadSeq: Math.max(existing.lastReadSeq, incoming.lastReadSeq),
+    lastSeq,
+    lastReadSeq,
     updatedAt: later(existing.updatedAt, incoming.updatedAt),
   });
 }
 
-/** The conversation after `message`; the sender's own messages count as read by them. */
+/**
+ * The conversation after `message`. A new message from someone else after the watermark counts
+ * as unread (and as a mention when it mentions the viewer); the sender's own messages count as
+ * read by them, and everything before them too.
+ */
 export function withMessage(
   conversation: Conversation,
   message: Message,
   ownUserId: string | null,
 ): Conversation {
   const isNewest = message.seq >= (conversation.lastMessage?.seq ?? 0);
-  return withUnread({
+  const own = message.senderId === ownUserId;
+  let { unreadCount: unread, mentionCount: mentions } = conversation;
+  if (own && message.seq >= conversation.lastSeq) {
+    unread = 0;
+    mentions = 0;
+  } else if (
+    !own &&
+    message.seq > conversation.lastSeq &&
+    message.seq > conversation.lastReadSeq &&
+    message.deletedAt === null
+  ) {
+    unread += 1;
+    if (ownUserId !== null && message.mentions.includes(ownUserId)) mentions += 1;
+  }
+  return bounded({
     ...conversation,
+    unreadCount: unread,
+    mentionCount: mentions,
     lastMessage: isNewest ? message : conversation.lastMessage,
     lastSeq: Math.max(conversation.lastSeq, message.seq),
-    lastReadSeq:
-      message.senderId === ownUserId
-        ? Math.max(conversation.lastReadSeq, message.seq)
-        : conversation.lastReadSeq,
+    lastReadSeq: own ? Math.max(conversation.lastReadSeq, message.seq) : conversation.lastReadSeq,
     updatedAt: later(conversation.updatedAt, message.createdAt),
   });
 }
 
-/** The conversation after the user read up to `lastReadSeq` (here or on another device). */
+/**
+ * The conversation after the user read up to `lastReadSeq` (here or on another device, or a
+ * deleted message stopped counting), with the server's counts at that watermark when known;
+ * read to the end, nothing is unread.
+ */
 export function withRead(
   conversation: Conversation,
   lastReadSeq: number,
   unreadCount?: number,
+  mentionCount?: number,
 ): Conversation {
   const readSeq = Math.max(conversation.lastReadSeq, lastReadSeq);
-  // The server may know of messages that have not reached this device yet.
-  const knownLastSeq =
-    unreadCount === undefined
-      ? conversation.lastSeq
-      : Math.max(conversation.lastSeq, lastReadSeq + unreadCount);
-  return withUnread({ ...conversation, lastReadSeq: readSeq, lastSeq: knownLastSeq });
+  if (unreadCount === undefined || lastReadSeq < conversation.lastReadSeq) {
+    // No count, or one for a watermark behind ours: what the seqs leave.
+    return bounded({ ...conversation, lastReadSeq: readSeq });
+  }
+  return bounded({
+    ...conversation,
+    lastReadSeq: readSeq,
+    // The server may know of messages that have not reached this device yet.
+    lastSeq: Math.max(conversation.lastSeq, lastReadSeq + unreadCount),
+    unreadCount,
+    mentionCount: mentionCount ?? conversation.mentionCount,
+  });
 }
 
 /** The conversation after a member's `receipt:update`: their watermarks move forward only. */
@@ -191,9 +244,13 @@ function updateOne(
  * the shared form of a conversation the cache does not hold (fetch it).
  */
 export function applyConversationUpdate(update: ConversationUpdate): boolean {
-  const conversation = mergeConversationUpdate(conversationsCache.get().byId[update.id], update);
+  const known = conversationsCache.get().byId[update.id];
+  const conversation = mergeConversationUpdate(known, update);
   if (!conversation) return false;
-  upsertConversations([conversation]);
+  // The shared form has the room's lastSeq but our counts as they were: keep our lastSeq, so
+  // the messages behind it still count when they arrive.
+  const shared = known !== undefined && !isViewerConversation(update);
+  upsertConversations([shared ? { ...conversation, lastSeq: known.lastSeq } : conversation]);
   return true;
 }
 
@@ -204,12 +261,33 @@ export function applyMessage(message: Message, ownUserId: string | null): boolea
   );
 }
 
-export function applyRead(conversationId: string, lastReadSeq: number, unreadCount?: number): void {
-  updateOne(conversationId, (conversation) => withRead(conversation, lastReadSeq, unreadCount));
+export function applyRead(
+  conversationId: string,
+  lastReadSeq: number,
+  unreadCount?: number,
+  mentionCount?: number,
+): void {
+  updateOne(conversationId, (conversation) =>
+    withRead(conversation, lastReadSeq, unreadCount, mentionCount),
+  );
 }
 
 export function applyUnreadUpdate(update: UnreadUpdate): void {
-  applyRead(update.conversationId, update.lastReadSeq, update.unreadCount);
+  applyRead(update.conversationId, update.lastReadSeq, update.unreadCount, update.mentionCount);
+}
+
+/**
+ * The conversation after a change to one of its messages: the preview follows an edit or a
+ * delete of the last message (a deleted one never shows its old text).
+ */
+export function withMessageChange(conversation: Conversation, message: Message): Conversation {
+  const last = conversation.lastMessage;
+  if (!last || last.seq !== message.seq || last.rev >= message.rev) return conversation;
+  return { ...conversation, lastMessage: message };
+}
+
+export function applyMessageChange(message: Message): void {
+  updateOne(message.conversationId, (conversation) => withMessageChange(conversation, message));
 }
 
 /** Applies a member's receipt; one of a conversation the cache does not hold is left out. */

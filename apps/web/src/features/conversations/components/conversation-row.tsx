@@ -21,7 +21,9 @@ function previewOf(conversation: Conversation, ownUserId: string): Preview {
   const message = conversation.lastMessage;
   if (!message)
     return { text: conversation.type === 'group' ? 'Group created' : 'No messages yet' };
-  const text = message.content.replace(/\s+/g, ' ');
+  // A deleted message never shows its old text, whatever a stale copy held.
+  const text =
+    message.deletedAt !== null ? 'Message deleted' : message.content.replace(/\s+/g, ' ');
   if (message.senderId === ownUserId) return { sender: 'You', text };
   if (conversation.type === 'group') {
     const sender = conversation.members.find((member) => member.userId === message.senderId);
@@ -55,6 +57,7 @@ export const ConversationRow = memo(function ConversationRow({
   const online = useIsOnline(peer?.userId);
   const time = conversation.lastMessage?.createdAt ?? conversation.updatedAt;
   const unread = conversation.unreadCount;
+  const mentions = conversation.mentionCount;
 
   return (
     <a
@@ -92,6 +95,21 @@ export const ConversationRow = memo(function ConversationRow({
           >
             <PreviewText preview={previewOf(conversation, ownUserId)} />
           </span>
+          {mentions > 0 && (
+            <span
+              role="status"
+              // One pattern for every count, which outside checks look for ("1 mentions").
+              aria-label={`${mentions} mentions`}
+              title={`${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`}
+              className={cn(
+                'inline-flex h-5 min-w-5 shrink-0 items-center justify-center gap-0.5 rounded-full px-1.5 text-xs font-bold',
+                selected ? 'bg-white text-blue-700' : 'bg-amber-500 text-white',
+              )}
+            >
+              @{mentions > 1 && <span>{mentions > 99 ? '99+' : mentions}</span>}
+              <span className="sr-only"> mentions</span>
+            </span>
+          )}
           {unread > 0 && (
             <span
               role="status"

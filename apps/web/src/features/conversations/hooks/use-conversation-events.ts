@@ -8,6 +8,7 @@ import {
 } from '../api/conversations';
 import {
   applyConversationUpdate,
+  applyMessageChange,
   applyMessage,
   applyReceipt,
   applyUnreadUpdate,
@@ -37,6 +38,7 @@ export function useConversationEvents(ownUserId: string): void {
       fetchConversation(client, update.id).catch(() => undefined);
     }
   });
+  useSocketEvent('messageUpdated', applyMessageChange);
   useSocketEvent('unread', applyUnreadUpdate);
   useSocketEvent('receipt', applyReceipt);
   useSocketEvent('removed', ({ conversationId }) => removeConversation(conversationId));
