@@ -517,21 +517,26 @@ explain (analyze, buffers) execute messages_page_latest(:'hot_id', 51);
 rollback;
 
 \echo
-\echo '== Q14 read receipt with exact counts: alice reads the hot conversation from 5,000 behind to 1,000 behind (advanceWatermarks, rolled back)'
+\echo '== Q14 read receipt with exact counts: alice reads the hot conversation from 5,000 behind to 1,000 behind (advanceWatermarks, then readCounts, rolled back)'
 select json_build_array(json_build_object(
   'ordinal', 0, 'conversationId', :'hot_id', 'userId', :'alice_id',
   'readSeq', :hot_last_seq - 1000, 'deliveredSeq', :hot_last_seq - 1000)) as read_one \gset
+select json_build_array(json_build_object(
+  'ordinal', 0, 'conversationId', :'hot_id', 'userId', :'alice_id',
+  'lastReadSeq', :hot_last_seq - 1000)) as read_state \gset
 begin;
 update conversation_members set last_read_seq = :hot_last_seq - 5000, last_delivered_seq = :hot_last_seq - 5000
 where conversation_id = :'hot_id' and user_id = :'alice_id';
 \o /dev/null
 explain (analyze, buffers) execute messages_advance_watermarks(:'read_one');
+explain (analyze, buffers) execute messages_read_counts(:'read_state');
 \o
 rollback;
 begin;
 update conversation_members set last_read_seq = :hot_last_seq - 5000, last_delivered_seq = :hot_last_seq - 5000
 where conversation_id = :'hot_id' and user_id = :'alice_id';
 explain (analyze, buffers) execute messages_advance_watermarks(:'read_one');
+explain (analyze, buffers) execute messages_read_counts(:'read_state');
 rollback;
 
 \echo

@@ -235,8 +235,11 @@ export class ConversationsRepository {
 
   /**
    * Removes a member. When the owner leaves, the longest-standing admin (else member) becomes
-   * owner, so a group is never without one. The conversation row is written first: sends lock
-   * it before member rows, and taking them the other way round could deadlock with a send.
+   * owner, so a group is never without one. Locks follow the one order of every statement that
+   * writes member rows: the conversation row first (sends lock it before member rows), then the
+   * member rows by user_id, the leaving one and its would-be successor together, before either
+   * is written (a watermark batch locks both in user_id order too, and deleting one before
+   * locking the other could deadlock with it).
    */
   async removeMember(conversationId: string, userId: string): Promise<void> {
     await this.database.db.transaction(async (tx) => {
@@ -244,6 +247,16 @@ export class ConversationsRepository {
         .update(conversations)
         .set({ updatedAt: sql`now()` })
         .where(eq(conversations.id, conversationId));
+      const locked = (await tx.execute(sql`
+        select user_id as "userId" from conversation_members
+        where conversation_id = ${conversationId} and (user_id = ${userId} or user_id = (
+          select user_id from conversation_members
+          where conversation_id = ${conversationId} and user_id <> ${userId}
+          order by (role = 'admin') desc, joined_at asc, user_id asc
+          limit 1))
+        order by user_id
+        for update`)) as unknown as { rows: { userId: string }[] };
+      const successor = locked.rows.find((row) => row.userId !== userId)?.userId;
       const [removed] = await tx
         .delete(conversationMembers)
         .where(
@@ -253,14 +266,16 @@ export class ConversationsRepository {
           ),
         )
         .returning({ role: conversationMembers.role });
-      if (removed?.role === 'owner') {
-        await tx.execute(sql`
-          update conversation_members set role = 'owner'
-          where conversation_id = ${conversationId} and user_id = (
-            select user_id from conversation_members
-            where conversation_id = ${conversationId}
-            order by (role = 'admin') desc, joined_at asc, user_id asc
-            limit 1)`);
+      if (removed?.role === 'owner' && successor) {
+        await tx
+          .update(conversationMembers)
+          .set({ role: 'owner' })
+          .where(
+            and(
+              eq(conversationMembers.conversationId, conversationId),
+              eq(conversationMembers.userId, successor),
+            ),
+          );
       }
     });
   }

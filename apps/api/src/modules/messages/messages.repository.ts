@@ -37,12 +37,29 @@ export interface WatermarkChange {
   previousDeliveredSeq: number;
   lastReadSeq: number;
   lastDeliveredSeq: number;
+  /** The conversation's last seq when the counts were read. */
   lastSeq: number;
-  /** Exact counts at `lastReadSeq`, read in the statement that moved it (`readCountColumns`). */
+  /** Exact counts at `lastReadSeq`, read after the move committed (`readCounts`). */
   unreadCount: number;
   mentionCount: number;
   /** The member's message request is pending: their receipts stay with them. */
   request: boolean;
+}
+
+/** A member's read watermark to count at (`readCounts`); `ordinal` comes back with its counts. */
+export interface ReadState {
+  ordinal: number;
+  conversationId: string;
+  userId: string;
+  lastReadSeq: number;
+}
+
+export interface ReadCounts {
+  ordinal: number;
+  /** The conversation's last seq in the snapshot that counted. */
+  lastSeq: number;
+  unreadCount: number;
+  mentionCount: number;
 }
 
 export interface WatermarkTarget {
@@ -553,9 +570,13 @@ export class MessagesRepository {
    * Member rows are locked in (conversation_id, user_id) order, the order the send takes them
    * in after its conversation row: concurrent batches wait for each other but cannot deadlock.
    *
-   * Each answer carries the member's exact unread and mention counts at the new watermark, from
-   * this statement's snapshot: a second statement could count a delete that committed in
-   * between while this one's `lastSeq` predates it.
+   * Each answer carries the member's exact unread and mention counts at the new watermark, read
+   * by a second statement after the first one committed (`readCounts`): one extra round trip per
+   * batch. Counted by the first, from its snapshot, a delete that committed while the statement
+   * waited for a member row (after its snapshot, before its lock) would be missing from the
+   * count, and that delete's `afterDelete` would have read the watermark before this move: the
+   * member would keep a count off by one. Counted after the commit, a delete that committed
+   * before the count is in it, and one that commits later finds the new watermark.
    */
   @GenerateSql({
     params: [
@@ -572,11 +593,11 @@ export class MessagesRepository {
   async advanceWatermarks(targets: WatermarkTarget[]): Promise<(WatermarkChange | undefined)[]> {
     const merged = mergeTargets(targets);
     const rows = await this.database.queryPrepared<
-      Omit<WatermarkChange, 'request' | 'unreadCount' | 'mentionCount'> & {
+      Omit<WatermarkChange, 'request' | 'lastSeq' | 'unreadCount' | 'mentionCount'> & {
         ordinal: number;
+        conversationId: string;
+        userId: string;
         request: boolean | null;
-        unread_count: number;
-        mention_count: number;
       }
     >(
       'parley_advance_watermarks',
@@ -607,26 +628,28 @@ export class MessagesRepository {
         returning previous.ordinal, m.last_read_seq, m.last_delivered_seq
       )
       select previous.ordinal,
+             previous.conversation_id as "conversationId",
+             previous.user_id as "userId",
              previous.last_read_seq as "previousReadSeq",
              previous.last_delivered_seq as "previousDeliveredSeq",
              advanced.last_read_seq as "lastReadSeq",
              advanced.last_delivered_seq as "lastDeliveredSeq",
-             previous.last_seq as "lastSeq",
-             previous.request_state = 'pending' as request,
-             ${readCountColumns({
-               conversationId: sql`previous.conversation_id`,
-               userId: sql`previous.user_id`,
-               lastReadSeq: sql`advanced.last_read_seq`,
-               lastSeq: sql`previous.last_seq`,
-             })}
+             previous.request_state = 'pending' as request
       from previous join advanced on advanced.ordinal = previous.ordinal`,
     );
+    const counts = rows.length === 0 ? [] : await this.readCounts(rows);
+    const countsByOrdinal = new Map(counts.map((row) => [row.ordinal, row]));
     const changeByOrdinal = new Map<number, WatermarkChange>();
-    for (const { ordinal, unread_count, mention_count, ...row } of rows) {
-      changeByOrdinal.set(ordinal, {
-        ...row,
-        unreadCount: unread_count,
-        mentionCount: mention_count,
+    for (const row of rows) {
+      const { lastSeq, unreadCount, mentionCount } = countsByOrdinal.get(row.ordinal) as ReadCounts;
+      changeByOrdinal.set(row.ordinal, {
+        previousReadSeq: row.previousReadSeq,
+        previousDeliveredSeq: row.previousDeliveredSeq,
+        lastReadSeq: row.lastReadSeq,
+        lastDeliveredSeq: row.lastDeliveredSeq,
+        lastSeq,
+        unreadCount,
+        mentionCount,
         // For a member without a request, `request_state = 'pending'` is null, not false.
         request: row.request === true,
       });
@@ -640,6 +663,59 @@ export class MessagesRepository {
         previousDeliveredSeq: change.lastDeliveredSeq,
       };
     });
+  }
+
+  /**
+   * Members' exact counts at the given watermarks, each with the conversation's `lastSeq` they
+   * were counted against, all from this statement's one snapshot (the second statement of
+   * `advanceWatermarks`, run after its commit).
+   */
+  @GenerateSql({
+    params: [
+      [
+        {
+          ordinal: 0,
+          conversationId: ExampleValue.CONVERSATION_ID,
+          userId: ExampleValue.USER_ID,
+          lastReadSeq: 1,
+        },
+      ],
+    ],
+  })
+  async readCounts(readStates: ReadState[]): Promise<ReadCounts[]> {
+    const rows = await this.database.queryPrepared<{
+      ordinal: number;
+      lastSeq: number;
+      unread_count: number;
+      mention_count: number;
+    }>(
+      'parley_read_counts',
+      sql`
+      with read_state as (
+        select * from json_to_recordset(${JSON.stringify(
+          readStates.map(({ ordinal, conversationId, userId, lastReadSeq }) => ({
+            ordinal,
+            conversationId,
+            userId,
+            lastReadSeq,
+          })),
+        )}::json)
+          as read_row(ordinal int, "conversationId" uuid, "userId" uuid, "lastReadSeq" bigint)
+      )
+      select read_state.ordinal, c.last_seq as "lastSeq",
+             ${readCountColumns({
+               conversationId: sql`read_state."conversationId"`,
+               userId: sql`read_state."userId"`,
+               lastReadSeq: sql`read_state."lastReadSeq"`,
+               lastSeq: sql`c.last_seq`,
+             })}
+      from read_state join conversations c on c.id = read_state."conversationId"`,
+    );
+    return rows.map(({ unread_count, mention_count, ...row }) => ({
+      ...row,
+      unreadCount: unread_count,
+      mentionCount: mention_count,
+    }));
   }
 
   /**

@@ -74,6 +74,7 @@ describe(MessagesService.name, () => {
       delete: vi.fn(),
       react: vi.fn(),
       advanceWatermarks: vi.fn(),
+      readCounts: vi.fn(),
       messagesSince: vi.fn(),
     };
     findMemberships = vi.fn(

@@ -13,8 +13,9 @@ export interface ReadStateColumns {
 
 /**
  * A member's exact counts as two columns, `unread_count` and `mention_count`, of the statement
- * that reads (or moves) their watermark, so both come from that statement's one snapshot: a
- * delete or send that commits meanwhile is either in all of them or in none.
+ * that reads their watermark (or counts at it), so both come from that statement's one
+ * snapshot, with the `last_seq` they are counted against: a delete or send that commits
+ * meanwhile is either in all of them or in none.
  *
  * Unread: every message after the watermark but the deleted ones. The member's own messages are
  * never after it (a send moves its sender's watermark in the same statement), so no sender check
@@ -50,10 +51,11 @@ export class UnreadRepository {
   /**
    * After the message `seq` was deleted (committed): the members whose counts it changed, the
    * ones who had not read it (not its sender, who always has), with their exact counts now, in
-   * one statement. Their member rows are share-locked: a watermark move in flight is waited for
-   * and then seen (a member it carried past `seq` drops out), so the counts answered are the
-   * ones after that move, never a watermark it already left behind. Rows are locked in
-   * (conversation_id, user_id) order, the order sends and watermark batches take them in.
+   * one statement. It locks nothing: a watermark batch counts after its own commit
+   * (`MessagesRepository.advanceWatermarks`), so a read that moved past this statement's
+   * snapshot counted the delete itself, and a read that committed before it is seen here. A
+   * member may be answered at a watermark a read already left behind; clients keep the highest
+   * `lastReadSeq` they were told.
    */
   @GenerateSql({ params: [ExampleValue.CONVERSATION_ID, 7, ExampleValue.USER_ID] })
   async afterDelete(
@@ -62,13 +64,11 @@ export class UnreadRepository {
     senderId: string,
   ): Promise<MemberUnread[]> {
     return this.database.query<MemberUnread>(sql`
-      with affected as materialized (
+      with affected as (
         select m.conversation_id, m.user_id, m.last_read_seq
         from conversation_members m
         where m.conversation_id = ${conversationId} and m.last_read_seq < ${seq}
           and m.user_id <> ${senderId} and m.request_state is distinct from 'declined'
-        order by m.user_id
-        for share of m
       )
       select affected.user_id as "userId", affected.last_read_seq as "lastReadSeq",
         counts.unread_count as "unreadCount", counts.mention_count as "mentionCount"
