@@ -279,6 +279,23 @@ describe('message changes and exact counts under random interleavings', () => {
             }
           };
           const mentioned = (indexes: number[]) => indexes.map((index) => ids[index]!);
+          /** Each of `userIds` hears their new counts, on every device online. */
+          const expectUnreadUpdates = async (userIds: string[], what: string) => {
+            for (const userId of userIds) {
+              const userIndex = ids.indexOf(userId);
+              for (const device of devicesOf(userIndex).filter((each) => each.client)) {
+                device.expectedUnreadUpdates += 1;
+                await until(
+                  () => unreadUpdates(device).length >= device.expectedUnreadUpdates,
+                  `unread:update of user ${userIndex} after ${what}`,
+                );
+                expect(unreadUpdates(device).at(-1)).toEqual({
+                  conversationId: group.id,
+                  ...model.countsOf(userId),
+                });
+              }
+            }
+          };
 
           for (const device of devices) await goOnline(device);
           try {
@@ -305,13 +322,24 @@ describe('message changes and exact counts under random interleavings', () => {
                 expect(ack.ok && observable(ack.message)).toEqual(observable(sent));
               } else if (action.kind === 'edit') {
                 const content = `edited ${step}`;
+                const unreadBy = model.unreadBy(seq);
+                const before = [...model.messages.find((each) => each.seq === seq)!.mentions];
                 const ack = await request(socket, 'message:edit', {
                   conversationId: group.id,
                   seq,
                   content,
                   mentions: mentioned(action.mentions),
                 });
-                expectAck(ack, model.edit(actorId, seq, content, mentioned(action.mentions)));
+                const outcome = model.edit(actorId, seq, content, mentioned(action.mentions));
+                expectAck(ack, outcome);
+                if (outcome.ok && outcome.changed) {
+                  // A member it mentions or no longer mentions who had not read it: a new count.
+                  const after = outcome.message.mentions;
+                  const moved = unreadBy.filter(
+                    (userId) => before.includes(userId) !== after.includes(userId),
+                  );
+                  await expectUnreadUpdates(moved, `editing ${seq}`);
+                }
               } else if (action.kind === 'delete') {
                 const unreadBy = model.unreadBy(seq);
                 const ack = await request(socket, 'message:delete', {
@@ -322,20 +350,7 @@ describe('message changes and exact counts under random interleavings', () => {
                 expectAck(ack, outcome);
                 if (outcome.ok && outcome.changed) {
                   // Each member who had not read it hears their new counts, on every device.
-                  for (const userId of unreadBy) {
-                    const userIndex = ids.indexOf(userId);
-                    for (const device of devicesOf(userIndex).filter((each) => each.client)) {
-                      device.expectedUnreadUpdates += 1;
-                      await until(
-                        () => unreadUpdates(device).length >= device.expectedUnreadUpdates,
-                        `unread:update of user ${userIndex} after deleting ${seq}`,
-                      );
-                      expect(unreadUpdates(device).at(-1)).toEqual({
-                        conversationId: group.id,
-                        ...model.countsOf(userId),
-                      });
-                    }
-                  }
+                  await expectUnreadUpdates(unreadBy, `deleting ${seq}`);
                 }
               } else if (action.kind === 'react') {
                 const ack = await request(socket, 'message:react', {
