@@ -34,6 +34,7 @@ const target = (
   userId: session.user.id,
   readSeq: seqs.readSeq ?? 0,
   deliveredSeq: seqs.deliveredSeq ?? seqs.readSeq ?? 0,
+  read: seqs.readSeq !== undefined,
 });
 
 const change = (
@@ -46,10 +47,9 @@ const change = (
   previousDeliveredSeq: previous[1],
   lastReadSeq: now[0],
   lastDeliveredSeq: now[1],
-  lastSeq,
-  // Nothing here is deleted or mentions anyone: every message after the watermark is unread.
-  unreadCount: lastSeq - now[0],
-  mentionCount: 0,
+  // Only reads are counted, and every read here reads past 0. Nothing here is deleted or
+  // mentions anyone: every message after the watermark is unread.
+  counts: now[0] > 0 ? { unreadCount: lastSeq - now[0], mentionCount: 0 } : undefined,
   request,
 });
 

@@ -37,11 +37,11 @@ export interface WatermarkChange {
   previousDeliveredSeq: number;
   lastReadSeq: number;
   lastDeliveredSeq: number;
-  /** The conversation's last seq when the counts were read. */
-  lastSeq: number;
-  /** Exact counts at `lastReadSeq`, read after the move committed (`readCounts`). */
-  unreadCount: number;
-  mentionCount: number;
+  /**
+   * Exact counts at `lastReadSeq`, read after the move committed (`readCounts`); only for a
+   * target that is a read, whose answer carries them.
+   */
+  counts?: { unreadCount: number; mentionCount: number };
   /** The member's message request is pending: their receipts stay with them. */
   request: boolean;
 }
@@ -67,6 +67,11 @@ export interface WatermarkTarget {
   userId: string;
   readSeq: number;
   deliveredSeq: number;
+  /**
+   * A read (`message:read`, REST read) answers the counts; a delivered receipt, the most
+   * frequent event, does not, and its batch skips counting when it holds no read.
+   */
+  read: boolean;
 }
 
 export interface SyncRow {
@@ -570,9 +575,9 @@ export class MessagesRepository {
    * Member rows are locked in (conversation_id, user_id) order, the order the send takes them
    * in after its conversation row: concurrent batches wait for each other but cannot deadlock.
    *
-   * Each answer carries the member's exact unread and mention counts at the new watermark, read
-   * by a second statement after the first one committed (`readCounts`): one extra round trip per
-   * batch. Counted by the first, from its snapshot, a delete that committed while the statement
+   * Each answer to a read carries the member's exact unread and mention counts at the new
+   * watermark, read by a second statement after the first one committed (`readCounts`): one
+   * extra round trip per batch that holds a read; a batch of delivered receipts only skips it. Counted by the first, from its snapshot, a delete that committed while the statement
    * waited for a member row (after its snapshot, before its lock) would be missing from the
    * count, and that delete's `afterDelete` would have read the watermark before this move: the
    * member would keep a count off by one. Counted after the commit, a delete that committed
@@ -593,7 +598,7 @@ export class MessagesRepository {
   async advanceWatermarks(targets: WatermarkTarget[]): Promise<(WatermarkChange | undefined)[]> {
     const merged = mergeTargets(targets);
     const rows = await this.database.queryPrepared<
-      Omit<WatermarkChange, 'request' | 'lastSeq' | 'unreadCount' | 'mentionCount'> & {
+      Omit<WatermarkChange, 'request' | 'counts'> & {
         ordinal: number;
         conversationId: string;
         userId: string;
@@ -637,19 +642,22 @@ export class MessagesRepository {
              previous.request_state = 'pending' as request
       from previous join advanced on advanced.ordinal = previous.ordinal`,
     );
-    const counts = rows.length === 0 ? [] : await this.readCounts(rows);
-    const countsByOrdinal = new Map(counts.map((row) => [row.ordinal, row]));
+    const reads = rows.filter((row) => merged.rows[row.ordinal]?.read);
+    const counts = reads.length === 0 ? [] : await this.readCounts(reads);
+    const countsByOrdinal = new Map(
+      counts.map(({ ordinal, unreadCount, mentionCount }) => [
+        ordinal,
+        { unreadCount, mentionCount },
+      ]),
+    );
     const changeByOrdinal = new Map<number, WatermarkChange>();
     for (const row of rows) {
-      const { lastSeq, unreadCount, mentionCount } = countsByOrdinal.get(row.ordinal) as ReadCounts;
       changeByOrdinal.set(row.ordinal, {
         previousReadSeq: row.previousReadSeq,
         previousDeliveredSeq: row.previousDeliveredSeq,
         lastReadSeq: row.lastReadSeq,
         lastDeliveredSeq: row.lastDeliveredSeq,
-        lastSeq,
-        unreadCount,
-        mentionCount,
+        counts: countsByOrdinal.get(row.ordinal),
         // For a member without a request, `request_state = 'pending'` is null, not false.
         request: row.request === true,
       });
@@ -816,6 +824,7 @@ function mergeTargets(targets: WatermarkTarget[]) {
     if (target.readSeq > row.readSeq) announcerOf[ordinal] = index;
     row.readSeq = Math.max(row.readSeq, target.readSeq);
     row.deliveredSeq = Math.max(row.deliveredSeq, target.deliveredSeq);
+    row.read ||= target.read;
     return ordinal;
   });
   return { rows, ordinalOf, announcerOf };

@@ -42,10 +42,8 @@ const watermarkChange = (overrides: Partial<WatermarkChange> = {}): WatermarkCha
   previousDeliveredSeq: 2,
   lastReadSeq: 5,
   lastDeliveredSeq: 5,
-  lastSeq: 9,
   // One of 6..9 deleted, one of the others mentions the reader.
-  unreadCount: 3,
-  mentionCount: 1,
+  counts: { unreadCount: 3, mentionCount: 1 },
   request: false,
   ...overrides,
 });
@@ -365,6 +363,7 @@ describe(MessagesService.name, () => {
         userId: 'caller',
         readSeq: 5,
         deliveredSeq: 5,
+        read: true,
       });
     });
 
@@ -438,6 +437,7 @@ describe(MessagesService.name, () => {
         userId: 'caller',
         readSeq: 0,
         deliveredSeq: 5,
+        read: false,
       });
       expect(publisher.toUser).not.toHaveBeenCalled();
     });

@@ -40,6 +40,7 @@ import {
   type MessageChange,
   type SyncCursor,
   type WatermarkChange,
+  type WatermarkTarget,
 } from './messages.repository.js';
 import { SendBatcher } from './send-batcher.js';
 import { UnreadRepository } from './unread.repository.js';
@@ -195,7 +196,7 @@ export class MessagesService {
 
   async markDelivered(auth: AuthContext, conversationId: string, seq: number): Promise<void> {
     await consumeOrRefuse(this.readRateLimiters.markDelivered, auth.userId);
-    await this.advance(auth, conversationId, { readSeq: 0, deliveredSeq: seq });
+    await this.advance(auth, conversationId, { readSeq: 0, deliveredSeq: seq, read: false });
   }
 
   /** Moves the read watermark; the reader's other sockets (not `originSocketId`) hear of it. */
@@ -206,11 +207,14 @@ export class MessagesService {
     originSocketId?: string,
   ): Promise<ReadResult> {
     await consumeOrRefuse(this.readRateLimiters.markRead, auth.userId);
-    const change = await this.advance(auth, conversationId, { readSeq: seq, deliveredSeq: seq });
+    const change = await this.advance(auth, conversationId, {
+      readSeq: seq,
+      deliveredSeq: seq,
+      read: true,
+    });
     const result = {
       lastReadSeq: change.lastReadSeq,
-      unreadCount: change.unreadCount,
-      mentionCount: change.mentionCount,
+      ...(change.counts as NonNullable<WatermarkChange['counts']>),
     };
     if (change.lastReadSeq !== change.previousReadSeq) {
       const reader = { userId: auth.userId, exceptSocketId: originSocketId };
@@ -358,7 +362,7 @@ export class MessagesService {
   private async advance(
     auth: AuthContext,
     conversationId: string,
-    target: { readSeq: number; deliveredSeq: number },
+    target: Omit<WatermarkTarget, 'conversationId' | 'userId'>,
   ): Promise<WatermarkChange> {
     const userId = auth.userId;
     const change = await this.watermarkBatcher.advance({ conversationId, userId, ...target });
